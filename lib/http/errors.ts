@@ -1,0 +1,57 @@
+/**
+ * HTTP errors carry their status, a stable code and whether their message is safe to show.
+ * Anything that is not an HttpError becomes a generic 500 whose details are only logged.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly exposeMessage = true,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export class BadRequestError extends HttpError {
+  constructor(code: string, message: string) {
+    super(400, code, message);
+    this.name = 'BadRequestError';
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  constructor(code: string, message: string) {
+    super(401, code, message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  constructor(code: string, message: string) {
+    super(403, code, message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(message = 'Not found.') {
+    super(404, 'not_found', message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  constructor(message: string) {
+    super(413, 'payload_too_large', message);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export class ServiceUnavailableError extends HttpError {
+  constructor(message: string) {
+    super(503, 'service_unavailable', message);
+    this.name = 'ServiceUnavailableError';
+  }
+}

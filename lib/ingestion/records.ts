@@ -1,0 +1,109 @@
+/**
+ * The record formats on the bus (see docs/architecture.md). One record holds the events
+ * of one partition key (token:distinct_id) from one request.
+ */
+
+export interface IngestionWarning {
+  readonly type: string;
+  readonly details: Record<string, unknown>;
+}
+
+/** An event as capture hands it on: validated, with its final timestamp and uuid. */
+export interface CapturedEvent {
+  readonly uuid: string;
+  readonly event: string;
+  readonly distinct_id: string;
+  readonly properties: Record<string, unknown>;
+  /** ISO 8601, after clock-skew correction. */
+  readonly timestamp: string;
+  readonly $set?: Record<string, unknown>;
+  readonly $set_once?: Record<string, unknown>;
+  readonly warnings?: readonly IngestionWarning[];
+}
+
+/** A record on the `events` stream. */
+export interface CapturedRecord {
+  readonly v: 1;
+  readonly team_id: number;
+  readonly token: string;
+  readonly distinct_id: string;
+  readonly ip: string | null;
+  /** When capture received the request (ISO). */
+  readonly now: string;
+  readonly sent_at: string | null;
+  readonly events: readonly CapturedEvent[];
+}
+
+export function partitionKeyOf(token: string, distinctId: string): string {
+  return `${token}:${distinctId}`;
+}
+
+/** ClickHouse rows, keyed by column name (lib/clickhouse/schema.ts). */
+export interface EventRow {
+  uuid: string;
+  event: string;
+  properties: string;
+  timestamp: string;
+  team_id: number;
+  distinct_id: string;
+  elements_chain: string;
+  created_at: string;
+  person_id: string;
+  person_created_at: string;
+  person_properties: string;
+  group0_properties: string;
+  group1_properties: string;
+  group2_properties: string;
+  group3_properties: string;
+  group4_properties: string;
+  group0_created_at: string;
+  group1_created_at: string;
+  group2_created_at: string;
+  group3_created_at: string;
+  group4_created_at: string;
+  person_mode: 'full' | 'propertyless' | 'force_upgrade';
+}
+
+export interface PersonRow {
+  id: string;
+  team_id: number;
+  properties: string;
+  is_identified: 0 | 1;
+  is_deleted: 0 | 1;
+  created_at: string;
+  version: number;
+}
+
+export interface PersonDistinctIdRow {
+  team_id: number;
+  distinct_id: string;
+  person_id: string;
+  is_deleted: 0 | 1;
+  version: number;
+}
+
+export interface GroupRow {
+  team_id: number;
+  group_type_index: number;
+  group_key: string;
+  group_properties: string;
+  created_at: string;
+}
+
+export interface IngestionWarningRow {
+  team_id: number;
+  source: string;
+  type: string;
+  details: string;
+  timestamp: string;
+}
+
+/** A record on the `events_processed` stream. */
+export interface ProcessedRecord {
+  readonly v: 1;
+  readonly events: EventRow[];
+  readonly persons: PersonRow[];
+  readonly distinct_ids: PersonDistinctIdRow[];
+  readonly groups: GroupRow[];
+  readonly warnings: IngestionWarningRow[];
+}

@@ -1,0 +1,71 @@
+/**
+ * The message bus: Kinesis Data Streams on AWS, a durable on-disk log locally.
+ * Producers put records keyed by a partition key; consumers receive batches in the
+ * Kinesis event shape and answer with the records that failed (ReportBatchItemFailures).
+ */
+
+/** Logical stream names. Each deployment maps them to real stream names. */
+export const STREAMS = {
+  events: 'events',
+  eventsProcessed: 'events_processed',
+  recordings: 'recordings',
+} as const;
+export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
+
+export interface BusRecord {
+  /** Records with the same partition key land on the same shard, in order. */
+  readonly partitionKey: string;
+  readonly data: Uint8Array;
+}
+
+export interface EventBus {
+  /**
+   * Writes records durably. Resolves only when every record is stored; rejects
+   * (with `BusUnavailableError`) when some could not be stored after retries.
+   */
+  put(stream: StreamName, records: readonly BusRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Largest record payload a bus accepts (Kinesis: 1 MiB including the partition key). */
+export const MAX_RECORD_BYTES = 1_000_000;
+
+/** One record as a consumer sees it: the Kinesis Lambda event record shape. */
+export interface StreamRecord {
+  readonly eventSource: 'aws:kinesis';
+  readonly eventID: string;
+  readonly eventSourceARN?: string;
+  readonly kinesis: {
+    /** base64 of the record bytes */
+    readonly data: string;
+    readonly partitionKey: string;
+    readonly sequenceNumber: string;
+    readonly approximateArrivalTimestamp: number;
+  };
+}
+
+export interface StreamBatch {
+  readonly Records: readonly StreamRecord[];
+}
+
+export interface BatchItemFailure {
+  readonly itemIdentifier: string;
+}
+
+export interface BatchResult {
+  readonly batchItemFailures: BatchItemFailure[];
+}
+
+/** A stream consumer: the same function serves a Lambda event-source mapping and the local log. */
+export type BatchHandler = (batch: StreamBatch) => Promise<BatchResult>;
+
+export class BusUnavailableError extends Error {
+  constructor(message: string, readonly cause?: unknown) {
+    super(message);
+    this.name = 'BusUnavailableError';
+  }
+}
+
+export function decodeRecord(record: StreamRecord): Buffer {
+  return Buffer.from(record.kinesis.data, 'base64');
+}
