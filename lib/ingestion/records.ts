@@ -88,6 +88,7 @@ export interface GroupRow {
   group_key: string;
   group_properties: string;
   created_at: string;
+  version: number;
 }
 
 export interface IngestionWarningRow {

@@ -1,0 +1,47 @@
+import type { AnalyticsStore } from '../ports/analytics-store';
+import { TABLES, clusterDdl, singleNodeDdl, type TableSpec } from './schema';
+
+export interface ClickHouseMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly tables: readonly TableSpec[];
+}
+
+export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [{ version: 1, name: 'ingestion_tables', tables: TABLES }];
+
+export interface ClickHouseTopology {
+  /** A self-managed cluster's name; absent for a single node, chDB or ClickHouse Cloud. */
+  readonly cluster?: string;
+  /** @default 'default' */
+  readonly database?: string;
+}
+
+/** The statements a migration runs, for a single node or a cluster. */
+export function migrationStatements(migration: ClickHouseMigration, topology: ClickHouseTopology = {}): string[] {
+  return migration.tables.flatMap((t) =>
+    topology.cluster ? clusterDdl(t, topology.cluster, topology.database ?? 'default') : [singleNodeDdl(t)],
+  );
+}
+
+/**
+ * Applies pending ClickHouse migrations. DDL is idempotent (IF NOT EXISTS), so a crash between a
+ * statement and the bookkeeping row only repeats harmless statements. Returns the versions applied.
+ */
+export async function migrateClickHouse(
+  store: AnalyticsStore,
+  topology: ClickHouseTopology = {},
+  migrations: readonly ClickHouseMigration[] = CLICKHOUSE_MIGRATIONS,
+): Promise<number[]> {
+  await store.command(
+    'CREATE TABLE IF NOT EXISTS hedgerow_migrations (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version',
+  );
+  const done = new Set((await store.query<{ version: number }>('SELECT version FROM hedgerow_migrations')).map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (done.has(migration.version)) continue;
+    for (const statement of migrationStatements(migration, topology)) await store.command(statement);
+    await store.insert('hedgerow_migrations', [{ version: migration.version, name: migration.name }]);
+    applied.push(migration.version);
+  }
+  return applied;
+}

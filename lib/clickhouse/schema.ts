@@ -1,0 +1,174 @@
+/**
+ * ClickHouse tables (POSTHOG_CONTRACT §6), described once and rendered either for a single node
+ * (chDB, one ClickHouse server, ClickHouse Cloud) or for a self-managed cluster (Replicated*
+ * engines ON CLUSTER, with a Distributed table in front of the sharded events table).
+ */
+export interface TableSpec {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly indexes?: readonly string[];
+  /** Engine family and its version column, e.g. ['ReplacingMergeTree', 'version']. */
+  readonly engine: readonly [family: 'MergeTree' | 'ReplacingMergeTree', versionColumn?: string];
+  readonly partitionBy?: string;
+  readonly orderBy: string;
+  readonly sampleBy?: string;
+  readonly settings?: string;
+  /** Sharding key: set for tables sharded across a cluster (the others are replicated whole). */
+  readonly shardBy?: string;
+}
+
+const json = (name: string) => `${name} String CODEC(ZSTD(3))`;
+const groupColumns = [0, 1, 2, 3, 4].flatMap((i) => [json(`group${i}_properties`), `group${i}_created_at DateTime64(3, 'UTC')`]);
+const materialized = (column: string, property: string) =>
+  `\`${column}\` String MATERIALIZED JSONExtractString(properties, '${property}')`;
+
+export const EVENTS: TableSpec = {
+  name: 'events',
+  columns: [
+    'uuid UUID',
+    'event String',
+    json('properties'),
+    "timestamp DateTime64(6, 'UTC')",
+    'team_id Int64',
+    'distinct_id String',
+    'elements_chain String',
+    "created_at DateTime64(6, 'UTC')",
+    'person_id UUID',
+    "person_created_at DateTime64(3, 'UTC')",
+    json('person_properties'),
+    ...groupColumns,
+    "person_mode Enum8('full' = 0, 'propertyless' = 1, 'force_upgrade' = 2)",
+    "inserted_at Nullable(DateTime64(6, 'UTC')) DEFAULT now64(6)",
+    '_timestamp DateTime DEFAULT now()',
+    '_offset UInt64 DEFAULT 0',
+    ...[0, 1, 2, 3, 4].map((i) => materialized(`$group_${i}`, `$group_${i}`)),
+    materialized('$session_id', '$session_id'),
+    materialized('$window_id', '$window_id'),
+  ],
+  indexes: [
+    'INDEX uuid_bf uuid TYPE bloom_filter GRANULARITY 4',
+    'INDEX session_id_minmax `$session_id` TYPE minmax GRANULARITY 1',
+  ],
+  engine: ['ReplacingMergeTree', '_timestamp'],
+  partitionBy: 'toYYYYMM(timestamp)',
+  orderBy: '(team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))',
+  sampleBy: 'cityHash64(distinct_id)',
+  shardBy: 'sipHash64(distinct_id)',
+};
+
+export const PERSON: TableSpec = {
+  name: 'person',
+  columns: [
+    'id UUID',
+    "created_at DateTime64(3, 'UTC')",
+    'team_id Int64',
+    json('properties'),
+    'is_identified Int8',
+    'is_deleted Int8 DEFAULT 0',
+    'version UInt64',
+    '_timestamp DateTime DEFAULT now()',
+    '_offset UInt64 DEFAULT 0',
+  ],
+  engine: ['ReplacingMergeTree', 'version'],
+  orderBy: '(team_id, id)',
+};
+
+const distinctIdColumns = [
+  'team_id Int64',
+  'distinct_id String',
+  'person_id UUID',
+  'is_deleted Int8 DEFAULT 0',
+  'version Int64',
+  '_timestamp DateTime DEFAULT now()',
+  '_offset UInt64 DEFAULT 0',
+  '_partition UInt64 DEFAULT 0',
+];
+
+export const PERSON_DISTINCT_ID2: TableSpec = {
+  name: 'person_distinct_id2',
+  columns: distinctIdColumns,
+  engine: ['ReplacingMergeTree', 'version'],
+  orderBy: '(team_id, distinct_id)',
+  settings: 'index_granularity = 512',
+};
+
+/** Only mappings that changed after the first (version > 0): re-attributes past events at query time. */
+export const PERSON_DISTINCT_ID_OVERRIDES: TableSpec = { ...PERSON_DISTINCT_ID2, name: 'person_distinct_id_overrides' };
+
+export const GROUPS: TableSpec = {
+  name: 'groups',
+  columns: [
+    'group_type_index UInt8',
+    'group_key String',
+    "created_at DateTime64(3, 'UTC')",
+    'team_id Int64',
+    json('group_properties'),
+    // PostHog versions groups by _timestamp (seconds); we carry Postgres' row version so that two
+    // updates within one second resolve in order.
+    'version Int64 DEFAULT 0',
+    '_timestamp DateTime DEFAULT now()',
+    '_offset UInt64 DEFAULT 0',
+  ],
+  engine: ['ReplacingMergeTree', 'version'],
+  orderBy: '(team_id, group_type_index, group_key)',
+};
+
+export const INGESTION_WARNINGS: TableSpec = {
+  name: 'ingestion_warnings',
+  columns: [
+    'team_id Int64',
+    'source LowCardinality(String)',
+    'type String',
+    'details String CODEC(ZSTD(3))',
+    "timestamp DateTime64(6, 'UTC')",
+    '_timestamp DateTime DEFAULT now()',
+  ],
+  engine: ['MergeTree'],
+  partitionBy: 'toYYYYMMDD(timestamp)',
+  orderBy: '(team_id, toHour(timestamp), type, source, timestamp)',
+};
+
+export const TABLES: readonly TableSpec[] = [EVENTS, PERSON, PERSON_DISTINCT_ID2, PERSON_DISTINCT_ID_OVERRIDES, GROUPS, INGESTION_WARNINGS];
+
+function tail(spec: TableSpec): string {
+  return [
+    spec.partitionBy && `PARTITION BY ${spec.partitionBy}`,
+    `ORDER BY ${spec.orderBy}`,
+    spec.sampleBy && `SAMPLE BY ${spec.sampleBy}`,
+    spec.settings && `SETTINGS ${spec.settings}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+function body(spec: TableSpec): string {
+  return [...spec.columns, ...(spec.indexes ?? [])].map((c) => `  ${c}`).join(',\n');
+}
+
+/** CREATE TABLE for one node. */
+export function singleNodeDdl(spec: TableSpec): string {
+  const [family, version] = spec.engine;
+  return `CREATE TABLE IF NOT EXISTS ${spec.name} (\n${body(spec)}\n) ENGINE = ${family}(${version ?? ''})\n${tail(spec)}`;
+}
+
+/**
+ * CREATE TABLE statements for a cluster named `cluster` (macros {shard} and {replica} set on
+ * each node). Sharded tables get a `sharded_<name>` data table and a Distributed `<name>`.
+ */
+export function clusterDdl(spec: TableSpec, cluster: string, database: string): string[] {
+  const [family, version] = spec.engine;
+  const dataTable = spec.shardBy ? `sharded_${spec.name}` : spec.name;
+  const zkPath = `'/clickhouse/tables/{shard}/${database}.${dataTable}'`;
+  const shardPath = spec.shardBy ? zkPath : `'/clickhouse/tables/noshard/${database}.${dataTable}'`;
+  const engine = `Replicated${family}(${[shardPath, "'{replica}'", version].filter(Boolean).join(', ')})`;
+  const statements = [
+    `CREATE TABLE IF NOT EXISTS ${database}.${dataTable} ON CLUSTER '${cluster}' (\n${body(spec)}\n) ENGINE = ${engine}\n${tail(spec)}`,
+  ];
+  if (spec.shardBy) {
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS ${database}.${spec.name} ON CLUSTER '${cluster}' AS ${database}.${dataTable}\n` +
+        `ENGINE = Distributed('${cluster}', '${database}', '${dataTable}', ${spec.shardBy})`,
+    );
+  }
+  return statements;
+}

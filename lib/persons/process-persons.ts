@@ -1,0 +1,106 @@
+import type { IngestionWarning, PersonDistinctIdRow, PersonRow } from '../ingestion/records';
+import { toClickHouseTime } from '../clickhouse/time';
+import type { Database } from '../ports/database';
+import { PersonBatch, type PersonEventInput, type PersonOnEvent, type PersonState } from './person-batch';
+import {
+  deletePerson,
+  insertDistinctIds,
+  insertPersons,
+  loadPersonlessIds,
+  loadPersonsForUpdate,
+  lockDistinctIds,
+  markPersonlessMerged,
+  moveDistinctIds,
+  recordPersonlessIds,
+  updatePersons,
+} from './person-repository';
+
+export interface PersonsOutcome {
+  /** One per input, in order. */
+  readonly events: { person: PersonOnEvent; warnings: IngestionWarning[] }[];
+  /** Rows for ClickHouse `person` and `person_distinct_id2`. */
+  readonly persons: PersonRow[];
+  readonly distinctIds: PersonDistinctIdRow[];
+}
+
+/** Another writer created a mapping this batch meant to create: the batch is retried. */
+export class ConcurrentPersonChangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConcurrentPersonChangeError';
+  }
+}
+
+/** A deleted person's row outranks every earlier version of it (as PostHog does). */
+const DELETE_VERSION_BUMP = 100;
+
+/**
+ * Person processing for one team's events in one transaction: lock the ids, load their persons,
+ * apply the events in memory (PersonBatch), write what changed, and return the person-on-events
+ * columns for each event plus the rows ClickHouse needs.
+ */
+export async function processPersons(db: Database, teamId: number, inputs: readonly PersonEventInput[]): Promise<PersonsOutcome> {
+  const ids = [...new Set(inputs.flatMap((i) => (i.mergeFrom === undefined ? [i.distinctId] : [i.distinctId, i.mergeFrom])))];
+  const needsWrites = inputs.some((i) => i.processPerson);
+  return db.transaction(async (tx) => {
+    await lockDistinctIds(tx, teamId, ids);
+    const loaded = await loadPersonsForUpdate(tx, teamId, ids);
+    const unmapped = ids.filter((id) => !loaded.has(id));
+    const personless = needsWrites ? await loadPersonlessIds(tx, teamId, unmapped) : new Set<string>();
+    const batch = new PersonBatch(teamId, loaded, personless);
+    const events = inputs.map((input) => batch.apply(input));
+
+    const persons: PersonRow[] = [];
+    const distinctIds: PersonDistinctIdRow[] = [];
+    const personRow = (p: PersonState, version: number, deleted = false): PersonRow => ({
+      id: p.uuid,
+      team_id: teamId,
+      properties: p.propertiesJson(),
+      is_identified: p.isIdentified ? 1 : 0,
+      is_deleted: deleted ? 1 : 0,
+      created_at: toClickHouseTime(p.createdAt),
+      version,
+    });
+
+    const created = [...batch.persons].filter((p) => p.isNew);
+    const dbIds = await insertPersons(
+      tx,
+      teamId,
+      created.map((p) => ({ uuid: p.uuid, properties: p.properties, isIdentified: p.isIdentified, createdAt: p.createdAt })),
+    );
+    for (const p of created) {
+      p.dbId = dbIds.get(p.uuid);
+      if (p.dbId === undefined) throw new ConcurrentPersonChangeError(`person ${p.uuid} was not created`);
+      persons.push(personRow(p, 0));
+    }
+
+    const mappings = [...batch.newDistinctIds].map(([distinctId, p]) => ({
+      distinctId,
+      person: PersonBatch.survivor(p),
+      version: personless.has(distinctId) ? 1 : 0,
+    }));
+    const inserted = await insertDistinctIds(tx, teamId, mappings.map((m) => ({ distinctId: m.distinctId, personId: m.person.dbId!, version: m.version })));
+    if (inserted !== mappings.length) throw new ConcurrentPersonChangeError('a distinct id was mapped concurrently');
+    for (const m of mappings) distinctIds.push({ team_id: teamId, distinct_id: m.distinctId, person_id: m.person.uuid, is_deleted: 0, version: m.version });
+    await markPersonlessMerged(tx, teamId, mappings.filter((m) => m.version === 1).map((m) => m.distinctId));
+
+    for (const { from, into } of batch.merges) {
+      const target = PersonBatch.survivor(into);
+      for (const moved of await moveDistinctIds(tx, teamId, from.dbId!, target.dbId!)) {
+        distinctIds.push({ team_id: teamId, distinct_id: moved.distinctId, person_id: target.uuid, is_deleted: 0, version: moved.version });
+      }
+      await deletePerson(tx, from.dbId!);
+      persons.push(personRow(from, from.version + DELETE_VERSION_BUMP, true));
+    }
+
+    const changed = [...batch.persons].filter((p) => p.dirty && !p.deleted && !created.includes(p));
+    const versions = await updatePersons(
+      tx,
+      changed.map((p) => ({ id: p.dbId!, properties: p.properties, isIdentified: p.isIdentified, createdAt: p.createdAt })),
+    );
+    for (const p of changed) persons.push(personRow(p, versions.get(p.dbId!) ?? p.version + 1));
+
+    await recordPersonlessIds(tx, teamId, [...batch.personlessIds]);
+    return { events, persons, distinctIds };
+  });
+}
