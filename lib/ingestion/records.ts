@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The record formats on the bus (see docs/architecture.md). One record holds the events
  * of one partition key (token:distinct_id) from one request.
@@ -34,8 +36,17 @@ export interface CapturedRecord {
   readonly events: readonly CapturedEvent[];
 }
 
+/** Kinesis caps partition keys at 256 characters. */
+const MAX_PARTITION_KEY = 256;
+
+/**
+ * `token:distinct_id`, so that one person's events stay in order on one shard. A key that would
+ * be too long for Kinesis keeps the token and hashes the distinct id (still one key per person).
+ */
 export function partitionKeyOf(token: string, distinctId: string): string {
-  return `${token}:${distinctId}`;
+  const key = `${token}:${distinctId}`;
+  if (key.length <= MAX_PARTITION_KEY) return key;
+  return `${token.slice(0, 64)}:#${createHash('sha256').update(distinctId).digest('hex')}`;
 }
 
 /** ClickHouse rows, keyed by column name (lib/clickhouse/schema.ts). */

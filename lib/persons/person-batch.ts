@@ -69,6 +69,8 @@ export class PersonBatch {
   readonly merges: { from: PersonState; into: PersonState }[] = [];
   /** Ids seen on personless events that have no person. */
   readonly personlessIds = new Set<string>();
+  /** Ids whose events in this batch were personless (even if they got a person later in it). */
+  readonly personlessInBatch = new Set<string>();
   readonly persons = new Set<PersonState>();
 
   constructor(
@@ -120,6 +122,7 @@ export class PersonBatch {
     const existing = this.byDistinctId.get(distinctId);
     if (existing) return { personId: existing.uuid, properties: existing.propertiesJson(), createdAt: existing.createdAt, mode: 'force_upgrade' };
     this.personlessIds.add(distinctId);
+    this.personlessInBatch.add(distinctId);
     return { personId: personUuidFor(this.teamId, distinctId), properties: '{}', createdAt: EPOCH, mode: 'propertyless' };
   }
 

@@ -77,7 +77,8 @@ export async function processPersons(db: Database, teamId: number, inputs: reado
     const mappings = [...batch.newDistinctIds].map(([distinctId, p]) => ({
       distinctId,
       person: PersonBatch.survivor(p),
-      version: personless.has(distinctId) ? 1 : 0,
+      // An id that had personless events gets version 1: ClickHouse then re-attributes those events.
+      version: personless.has(distinctId) || batch.personlessInBatch.has(distinctId) ? 1 : 0,
     }));
     const inserted = await insertDistinctIds(tx, teamId, mappings.map((m) => ({ distinctId: m.distinctId, personId: m.person.dbId!, version: m.version })));
     if (inserted !== mappings.length) throw new ConcurrentPersonChangeError('a distinct id was mapped concurrently');

@@ -1,0 +1,90 @@
+import type { DeadLetterStore } from '../dead-letters/dead-letter-store';
+import type { EventRow, GroupRow, IngestionWarningRow, PersonDistinctIdRow, PersonRow, ProcessedRecord } from '../ingestion/records';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { AnalyticsStore } from '../ports/analytics-store';
+import { decodeRecord, type BatchHandler } from '../ports/bus';
+
+export interface LoaderDeps {
+  readonly store: AnalyticsStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+const INSERT_CHUNK = 20_000;
+
+/**
+ * The ClickHouse loader of the `events_processed` stream: one batched insert per table.
+ * Idempotent: events already stored (same team and uuid — a redelivered batch, or an SDK retry)
+ * are skipped, and person, distinct-id and group rows are versioned (ReplacingMergeTree), so a
+ * repeated row changes nothing. Any insert failure fails the batch, which the platform retries.
+ */
+export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
+  const insert = async (table: string, rows: readonly object[]) => {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await deps.store.insert(table, rows.slice(i, i + INSERT_CHUNK));
+  };
+
+  return async function load(batch) {
+    const events = new Map<string, EventRow>();
+    const persons: PersonRow[] = [];
+    const distinctIds: PersonDistinctIdRow[] = [];
+    const groups: GroupRow[] = [];
+    const warnings: IngestionWarningRow[] = [];
+    for (const record of batch.Records) {
+      let parsed: ProcessedRecord;
+      try {
+        parsed = JSON.parse(decodeRecord(record).toString('utf8')) as ProcessedRecord;
+        if (parsed.v !== 1) throw new Error(`unknown record version ${String(parsed.v)}`);
+      } catch (error) {
+        await deps.deadLetters.write({
+          source: 'clickhouse-loader',
+          reason: 'unparseable_record',
+          error: (error as Error).message,
+          partitionKey: record.kinesis.partitionKey,
+          sequenceNumber: record.kinesis.sequenceNumber,
+          data: record.kinesis.data,
+          time: new Date().toISOString(),
+        });
+        continue;
+      }
+      for (const e of parsed.events ?? []) events.set(`${e.team_id}:${e.uuid.toLowerCase()}`, e);
+      persons.push(...(parsed.persons ?? []));
+      distinctIds.push(...(parsed.distinct_ids ?? []));
+      groups.push(...(parsed.groups ?? []));
+      warnings.push(...(parsed.warnings ?? []));
+    }
+
+    const fresh = await withoutStoredEvents(deps.store, [...events.values()]);
+    await insert('events', fresh);
+    await insert('person', persons);
+    await insert('person_distinct_id2', distinctIds);
+    await insert('person_distinct_id_overrides', distinctIds.filter((d) => d.version > 0));
+    await insert('groups', groups);
+    await insert('ingestion_warnings', warnings);
+    deps.metrics.increment('loader_events_inserted', {}, fresh.length);
+    if (fresh.length < events.size) deps.metrics.increment('loader_events_deduplicated', {}, events.size - fresh.length);
+    return { batchItemFailures: [] };
+  };
+}
+
+/** Drops the events whose (team, uuid) ClickHouse already holds. */
+async function withoutStoredEvents(store: AnalyticsStore, rows: EventRow[]): Promise<EventRow[]> {
+  if (rows.length === 0) return rows;
+  let from = rows[0].timestamp;
+  let to = rows[0].timestamp;
+  for (const r of rows) {
+    if (r.timestamp < from) from = r.timestamp;
+    if (r.timestamp > to) to = r.timestamp;
+  }
+  // (The alias must not be `uuid`: ClickHouse resolves aliases in WHERE, and `uuid IN` would compare strings.)
+  const stored = await store.query<{ team_id: string | number; id: string }>(
+    `SELECT team_id, toString(uuid) AS id FROM events
+      WHERE team_id IN {teams:Array(Int64)} AND timestamp >= {from:DateTime64(6, 'UTC')} AND timestamp <= {to:DateTime64(6, 'UTC')}
+        AND uuid IN {uuids:Array(UUID)}`,
+    { params: { teams: [...new Set(rows.map((r) => r.team_id))], from, to, uuids: rows.map((r) => r.uuid) } },
+  );
+  if (stored.length === 0) return rows;
+  const seen = new Set(stored.map((s) => `${Number(s.team_id)}:${s.id}`));
+  return rows.filter((r) => !seen.has(`${r.team_id}:${r.uuid.toLowerCase()}`));
+}

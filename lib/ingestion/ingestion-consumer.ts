@@ -1,0 +1,129 @@
+import type { TeamDirectory } from '../accounts/team-directory';
+import type { DeadLetterStore } from '../dead-letters/dead-letter-store';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { GroupTypeCache } from '../persons/process-groups';
+import type { BatchHandler, BusRecord, EventBus, StreamRecord } from '../ports/bus';
+import type { Database } from '../ports/database';
+import type { StepResult } from './pipeline/step-result';
+import { packProcessedRecords } from './processed-records';
+import { partitionKeyOf, type CapturedRecord } from './records';
+import { buildEventRow, buildWarningRows } from './steps/build-event-row-step';
+import { normalizeEvent, type NormalizedEvent } from './steps/normalize-event-step';
+import { createParseRecordStep } from './steps/parse-record-step';
+import { createProcessPersonsStep } from './steps/process-persons-step';
+import { createResolveTeamStep } from './steps/resolve-team-step';
+
+export interface IngestionConsumerDeps {
+  readonly db: Database;
+  readonly bus: EventBus;
+  readonly teams: TeamDirectory;
+  readonly deadLetters: DeadLetterStore;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+interface Item {
+  readonly record: StreamRecord;
+  readonly captured: CapturedRecord;
+  readonly events: NormalizedEvent[];
+}
+
+const SOURCE = 'ingestion-consumer';
+
+/**
+ * The ingestion consumer of the `events` stream:
+ *
+ *   parse record → resolve team → normalise events → persons & groups (per team, in order)
+ *     → event rows with person-on-events columns → `events_processed`
+ *
+ * Poison records go to the dead-letter store; records whose team could not be processed are
+ * reported as failed (the platform retries them); a failed write of the output fails the batch.
+ */
+export function createIngestionConsumer(deps: IngestionConsumerDeps): BatchHandler {
+  const parseRecord = createParseRecordStep();
+  const resolveTeam = createResolveTeamStep(deps.teams);
+  const processTeam = createProcessPersonsStep({ db: deps.db, groupTypes: new GroupTypeCache() });
+
+  async function settle(result: StepResult<unknown>, record: StreamRecord, events: number): Promise<void> {
+    if (result.type === 'drop') {
+      deps.metrics.increment('ingestion_events_dropped', { drop_cause: result.reason }, events);
+    } else if (result.type === 'dlq') {
+      deps.metrics.increment('ingestion_dead_letters', { reason: result.reason });
+      deps.logger.warn('record sent to the dead-letter store', { reason: result.reason, sequenceNumber: record.kinesis.sequenceNumber });
+      await deps.deadLetters.write({
+        source: SOURCE,
+        reason: result.reason,
+        error: result.error instanceof Error ? result.error.message : result.error === undefined ? undefined : String(result.error),
+        partitionKey: record.kinesis.partitionKey,
+        sequenceNumber: record.kinesis.sequenceNumber,
+        data: record.kinesis.data,
+        time: new Date().toISOString(),
+      });
+    }
+  }
+
+  return async function handleBatch(batch) {
+    const failed = new Set<string>();
+    const items: Item[] = [];
+    for (const record of batch.Records) {
+      const parsed = parseRecord(record);
+      if (parsed.type !== 'ok') {
+        await settle(parsed, record, 1);
+        continue;
+      }
+      try {
+        const resolved = await resolveTeam(parsed.value);
+        if (resolved.type !== 'ok') {
+          await settle(resolved, record, parsed.value.events.length);
+          continue;
+        }
+      } catch (error) {
+        deps.logger.error('team lookup failed', { error });
+        failed.add(record.kinesis.sequenceNumber);
+        continue;
+      }
+      items.push({ record, captured: parsed.value, events: parsed.value.events.map((e) => normalizeEvent(parsed.value, e)) });
+    }
+
+    const byTeam = new Map<number, Item[]>();
+    for (const item of items) {
+      const list = byTeam.get(item.captured.team_id) ?? [];
+      list.push(item);
+      byTeam.set(item.captured.team_id, list);
+    }
+
+    const output: BusRecord[] = [];
+    for (const [teamId, teamItems] of byTeam) {
+      let outcome;
+      try {
+        outcome = await processTeam(teamId, teamItems.flatMap((i) => i.events));
+      } catch (error) {
+        deps.logger.error('person processing failed; records will be retried', { teamId, error });
+        for (const item of teamItems) failed.add(item.record.kinesis.sequenceNumber);
+        continue;
+      }
+      let index = 0;
+      for (const item of teamItems) {
+        const rows = item.events.map((event) => {
+          const result = outcome.events[index++];
+          return { event: buildEventRow(event, result.person, result.groups), warnings: buildWarningRows(event, result.warnings) };
+        });
+        const packed = packProcessedRecords(partitionKeyOf(item.captured.token, item.captured.distinct_id), {
+          events: rows.map((r) => r.event),
+          warnings: rows.flatMap((r) => r.warnings),
+        });
+        output.push(...packed.records);
+        for (const { row } of packed.oversized) {
+          await settle({ type: 'dlq', reason: 'row_too_large' }, { ...item.record, kinesis: { ...item.record.kinesis, data: Buffer.from(JSON.stringify(row)).toString('base64') } }, 1);
+        }
+      }
+      const people = packProcessedRecords(`${teamId}:persons`, { persons: outcome.persons, distinct_ids: outcome.distinctIds, groups: outcome.groups });
+      output.push(...people.records);
+      deps.metrics.increment('ingestion_events_processed', {}, outcome.events.length);
+    }
+
+    if (output.length > 0) await deps.bus.put('events_processed', output);
+    return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import type { LogLevel } from '../observability/logger';
+
+/** Configuration of the local platform, read once at start from flags and the environment. */
+export interface LocalConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** Seeds the default project's token (phc_…); generated on first start when absent. */
+  readonly projectToken?: string;
+  /** Seeds a personal API key (phx_…); generated on first start when absent. */
+  readonly personalApiKey?: string;
+  /** A PostgreSQL server instead of PGlite. */
+  readonly databaseUrl?: string;
+  /** A ClickHouse server instead of chDB. */
+  readonly clickhouseUrl?: string;
+  /** A Redis server instead of the in-memory cache. */
+  readonly redisUrl?: string;
+  /** An S3 endpoint (with S3_BUCKET) instead of the data folder. */
+  readonly s3?: { readonly endpoint: string; readonly bucket: string };
+  /** A DynamoDB endpoint (with DYNAMODB_TABLE) instead of the embedded key-value store. */
+  readonly dynamodb?: { readonly endpoint: string; readonly table: string };
+  /** Shards per stream of the local log. */
+  readonly shards: number;
+  readonly logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function flag(argv: readonly string[], name: string): string | undefined {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  const arg = argv[i];
+  if (arg.includes('=')) return arg.slice(arg.indexOf('=') + 1);
+  const value = argv[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new ConfigError(`--${name}`, 'needs a value');
+  return value;
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  return n;
+}
+
+function prefixed(name: string, value: string | undefined, prefix: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!value.startsWith(prefix)) throw new ConfigError(name, `must start with ${prefix}`);
+  return value;
+}
+
+function url(name: string, value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  try {
+    new URL(value);
+  } catch {
+    throw new ConfigError(name, 'is not a URL');
+  }
+  return value;
+}
+
+export function loadLocalConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const levels = ['debug', 'info', 'warn', 'error', 'silent'];
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!levels.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${levels.join(', ')}`);
+  const s3Endpoint = url('S3_ENDPOINT', env.S3_ENDPOINT);
+  if (s3Endpoint && !env.S3_BUCKET) throw new ConfigError('S3_BUCKET', 'is required with S3_ENDPOINT');
+  const dynamoEndpoint = url('DYNAMODB_ENDPOINT', env.DYNAMODB_ENDPOINT);
+  if (dynamoEndpoint && !env.DYNAMODB_TABLE) throw new ConfigError('DYNAMODB_TABLE', 'is required with DYNAMODB_ENDPOINT');
+  return {
+    port: integer('--port', flag(argv, 'port') ?? env.HEDGEROW_PORT ?? env.PORT, 8010, 0, 65535),
+    host: flag(argv, 'host') ?? env.HEDGEROW_HOST ?? '127.0.0.1',
+    dataDir: path.resolve(flag(argv, 'data-dir') ?? env.HEDGEROW_DATA_DIR ?? '.hedgerow'),
+    projectToken: prefixed('HEDGEROW_PROJECT_TOKEN', env.HEDGEROW_PROJECT_TOKEN, 'phc_'),
+    personalApiKey: prefixed('HEDGEROW_PERSONAL_API_KEY', env.HEDGEROW_PERSONAL_API_KEY, 'phx_'),
+    databaseUrl: url('DATABASE_URL', env.DATABASE_URL),
+    clickhouseUrl: url('CLICKHOUSE_URL', env.CLICKHOUSE_URL),
+    redisUrl: url('REDIS_URL', env.REDIS_URL),
+    s3: s3Endpoint ? { endpoint: s3Endpoint, bucket: env.S3_BUCKET! } : undefined,
+    dynamodb: dynamoEndpoint ? { endpoint: dynamoEndpoint, table: env.DYNAMODB_TABLE! } : undefined,
+    shards: integer('HEDGEROW_SHARDS', env.HEDGEROW_SHARDS, 2, 1, 64),
+    logLevel,
+  };
+}

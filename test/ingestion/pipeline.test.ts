@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TeamDirectory } from '../../lib/accounts/team-directory';
+import { FileLog } from '../../lib/adapters/local/file-log/file-log';
+import { createClickHouseLoader } from '../../lib/clickhouse/loader';
+import type { DeadLetter, DeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
+import { createIngestionConsumer } from '../../lib/ingestion/ingestion-consumer';
+import { partitionKeyOf, type CapturedEvent, type CapturedRecord } from '../../lib/ingestion/records';
+import { silentLogger } from '../../lib/observability/logger';
+import { MemoryMetrics } from '../../lib/observability/metrics';
+import { personUuidFor } from '../../lib/persons/person-uuid';
+import type { AnalyticsStore } from '../../lib/ports/analytics-store';
+import type { BatchHandler, StreamBatch } from '../../lib/ports/bus';
+import type { Database } from '../../lib/ports/database';
+import { openTestStore } from '../support/chdb';
+import { createTestPglite } from '../support/pglite';
+import { insertTestTeam } from '../support/teams';
+
+let db: Database;
+let store: AnalyticsStore;
+let log: FileLog;
+let teamId: number;
+let token: string;
+let ingest: BatchHandler;
+let load: BatchHandler;
+const letters: DeadLetter[] = [];
+const metrics = new MemoryMetrics();
+const deadLetters: DeadLetterStore = { write: async (l) => void letters.push(l), list: async () => letters };
+let seq = 0;
+let clock = 0;
+
+function record(distinctId: string, events: Partial<CapturedEvent>[], over: Partial<CapturedRecord> = {}): CapturedRecord {
+  return {
+    v: 1,
+    team_id: teamId,
+    token,
+    distinct_id: distinctId,
+    ip: '10.0.0.1',
+    now: '2026-11-23T10:00:00.000Z',
+    sent_at: null,
+    events: events.map((e, i) => ({
+      uuid: `01a20a00-0000-7000-8000-${String(++seq).padStart(12, '0')}`,
+      event: 'pageview',
+      distinct_id: distinctId,
+      properties: {},
+      timestamp: new Date(Date.UTC(2026, 10, 23, 9) + ++clock * 1000 + i).toISOString(),
+      ...e,
+    })),
+    ...over,
+  };
+}
+
+function batchOf(...items: (CapturedRecord | string)[]): StreamBatch {
+  return {
+    Records: items.map((item, i) => ({
+      eventSource: 'aws:kinesis' as const,
+      eventID: `shardId-000000000000:${i}`,
+      kinesis: {
+        data: Buffer.from(typeof item === 'string' ? item : JSON.stringify(item)).toString('base64'),
+        partitionKey: typeof item === 'string' ? 'x' : partitionKeyOf(item.token, item.distinct_id),
+        sequenceNumber: String(1000 + i).padStart(20, '0'),
+        approximateArrivalTimestamp: 0,
+      },
+    })),
+  };
+}
+
+const consumed: number[] = [];
+
+/** Runs the ingestion consumer on a batch, then the loader on what it produced. */
+async function run(batch: StreamBatch) {
+  const result = await ingest(batch);
+  const produced = log.shardsOf('events_processed').flatMap((s, i) => {
+    const records = s.read(consumed[i] ?? 0, 100_000, 1 << 30);
+    consumed[i] = s.endOffset;
+    return records;
+  });
+  await load(batchOf(...produced.map((r) => r.data.toString())));
+  return result;
+}
+
+beforeAll(async () => {
+  db = await createTestPglite();
+  store = await openTestStore();
+  log = FileLog.open({ dir: fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-pipe-')), shards: 1 });
+  ({ teamId, token } = await insertTestTeam(db));
+  ingest = createIngestionConsumer({ db, bus: log, teams: new TeamDirectory(db), deadLetters, logger: silentLogger, metrics });
+  load = createClickHouseLoader({ store, deadLetters, logger: silentLogger, metrics });
+});
+
+afterAll(async () => {
+  await log.close();
+  await store.close();
+  await db.close();
+});
+
+const events = (where = '1') =>
+  store.query<{ event: string; distinct_id: string; person_id: string; person_mode: string; person_properties: string; properties: string }>(
+    `SELECT event, distinct_id, toString(person_id) AS person_id, person_mode, person_properties, properties FROM events WHERE team_id = {t:Int64} AND ${where} ORDER BY timestamp, event`,
+    { params: { t: teamId } },
+  );
+
+describe('ingestion consumer → events_processed → ClickHouse loader', () => {
+  it('lands events with person-on-events columns, and persons and distinct ids', async () => {
+    const result = await run(
+      batchOf(
+        record('anon-1', [{ event: '$pageview', properties: { $browser: 'Firefox', $current_url: 'https://a.test/x', $process_person_profile: false } }]),
+        record('user-1', [
+          { event: '$identify', properties: { $anon_distinct_id: 'anon-1', $browser: 'Firefox' }, $set: { email: 'u1@a.test' } },
+          { event: 'purchase', properties: { price: 10, $groups: { company: 'acme' } } },
+        ]),
+      ),
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    const rows = await events();
+    expect(rows.map((r) => [r.event, r.person_mode])).toEqual([
+      ['$pageview', 'propertyless'],
+      ['$identify', 'full'],
+      ['purchase', 'full'],
+    ]);
+    expect(rows[0].person_id).toBe(personUuidFor(teamId, 'anon-1'));
+    expect(rows[1].person_id).toBe(personUuidFor(teamId, 'user-1'));
+    expect(JSON.parse(rows[2].person_properties)).toMatchObject({ email: 'u1@a.test', $browser: 'Firefox', $initial_browser: 'Firefox' });
+    expect(JSON.parse(rows[2].properties)).toMatchObject({ price: 10, $group_0: 'acme' });
+
+    const pdi = await store.query<{ distinct_id: string; person: string; v: string }>(
+      `SELECT distinct_id, toString(argMax(person_id, version)) AS person, max(version) AS v FROM person_distinct_id2 WHERE team_id = {t:Int64} GROUP BY distinct_id ORDER BY distinct_id`,
+      { params: { t: teamId } },
+    );
+    expect(pdi.map((r) => [r.distinct_id, r.person, Number(r.v)])).toEqual([
+      ['anon-1', personUuidFor(teamId, 'user-1'), 1],
+      ['user-1', personUuidFor(teamId, 'user-1'), 0],
+    ]);
+    const overrides = await store.query('SELECT distinct_id FROM person_distinct_id_overrides WHERE team_id = {t:Int64}', { params: { t: teamId } });
+    expect(overrides).toEqual([{ distinct_id: 'anon-1' }]);
+  });
+
+  it('writes group rows and attaches group properties to later events', async () => {
+    await run(batchOf(record('$company_globex', [{ event: '$groupidentify', properties: { $group_type: 'company', $group_key: 'globex', $group_set: { name: 'Globex' } } }])));
+    await run(batchOf(record('user-g', [{ event: 'used', properties: { $groups: { company: 'globex' } } }])));
+    const [row] = await store.query<{ group0_properties: string }>(
+      "SELECT group0_properties FROM events WHERE team_id = {t:Int64} AND event = 'used'",
+      { params: { t: teamId } },
+    );
+    expect(JSON.parse(row.group0_properties)).toEqual({ name: 'Globex' });
+    const groups = await store.query('SELECT group_key, group_properties FROM groups WHERE team_id = {t:Int64}', { params: { t: teamId } });
+    expect(groups).toEqual([{ group_key: 'globex', group_properties: '{"name":"Globex"}' }]);
+    // $groupidentify creates no person for its synthetic distinct id.
+    const { rows } = await db.query("SELECT 1 FROM posthog_persondistinctid WHERE distinct_id = '$company_globex'");
+    expect(rows).toHaveLength(0);
+  });
+
+  it('does not duplicate rows when a batch is delivered twice', async () => {
+    const batch = batchOf(record('user-dup', [{ event: 'dup-a' }, { event: 'dup-b' }]));
+    await run(batch);
+    await run(batch);
+    expect((await events("event LIKE 'dup-%'")).map((r) => r.event)).toEqual(['dup-a', 'dup-b']);
+  });
+
+  it('dead-letters a poison record while the rest of the batch lands', async () => {
+    const before = letters.length;
+    const result = await run(batchOf('{"not":"a record"', record('user-ok', [{ event: 'after-poison' }]), JSON.stringify({ v: 1, events: 'nope' })));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(letters.slice(before).map((l) => l.reason)).toEqual(['unparseable_record', 'invalid_record_shape']);
+    expect(await events("event = 'after-poison'")).toHaveLength(1);
+  });
+
+  it('drops the records of an unknown team and counts the drop cause', async () => {
+    await run(batchOf(record('ghost', [{ event: 'ghost-event' }], { team_id: 999_999 })));
+    expect(metrics.get('ingestion_events_dropped', { drop_cause: 'unknown_team' })).toBe(1);
+  });
+
+  it('reports the records of a team whose person processing fails, so they are retried', async () => {
+    const failing: Database = { ...db, transaction: async () => Promise.reject(new Error('database is down')), query: db.query.bind(db), close: db.close.bind(db) };
+    const consumer = createIngestionConsumer({ db: failing, bus: log, teams: new TeamDirectory(db), deadLetters, logger: silentLogger, metrics });
+    const batch = batchOf(record('user-x', [{ event: 'x' }]));
+    expect(await consumer(batch)).toEqual({ batchItemFailures: [{ itemIdentifier: batch.Records[0].kinesis.sequenceNumber }] });
+  });
+});

@@ -1,0 +1,18 @@
+import os from 'node:os';
+import path from 'node:path';
+import { migrateClickHouse } from '../../lib/clickhouse/migrate';
+import { TABLES } from '../../lib/clickhouse/schema';
+import { openAnalyticsStore } from '../../lib/platform/ports';
+import type { AnalyticsStore } from '../../lib/ports/analytics-store';
+
+/**
+ * The chDB store for a test file. chDB allows one data folder per process, so every file of a
+ * Jest worker shares one folder; the tables are emptied when a file opens it. Close it in afterAll.
+ */
+export async function openTestStore(): Promise<AnalyticsStore> {
+  const dir = path.join(os.tmpdir(), `hedgerow-chdb-${process.env.JEST_WORKER_ID ?? '0'}-${process.ppid}`);
+  const store = await openAnalyticsStore({ kind: 'chdb', dir });
+  await migrateClickHouse(store);
+  for (const table of TABLES) await store.command(`TRUNCATE TABLE IF EXISTS ${table.name}`);
+  return store;
+}
