@@ -1,4 +1,22 @@
-// Placeholder until the handler lands (being written in this session).
-export const handler = async (): Promise<unknown> => {
-  throw new Error('not implemented yet: lambdas/clickhouse-loader');
-};
+/** Kinesis `events_processed` → batched, idempotent inserts into ClickHouse. */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { createClickHouseLoader } from '../../lib/clickhouse/loader';
+import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
+import { EmfMetrics } from '../../lib/observability/metrics';
+import { openAnalyticsStore, openBlobStore } from '../../lib/platform/ports';
+import { analyticsSpec, blobSpec } from '../shared/aws-config';
+import { createLambdaLogger } from '../shared/lambda-logger';
+
+const { logger, powertools } = createLambdaLogger('clickhouse-loader');
+
+const loader = (async () => {
+  const store = await openAnalyticsStore(await analyticsSpec());
+  const deadLetters = createBlobDeadLetterStore(await openBlobStore(blobSpec()));
+  return createClickHouseLoader({ store, deadLetters, logger, metrics: new EmfMetrics() });
+})();
+
+export const handler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => (await loader)(event)).use(
+  injectLambdaContext(powertools),
+);

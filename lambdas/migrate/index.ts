@@ -1,4 +1,27 @@
-// Placeholder until the handler lands (being written in this session).
-export const handler = async (): Promise<unknown> => {
-  throw new Error('not implemented yet: lambdas/migrate');
-};
+/**
+ * The migration custom resource: on every Create/Update of the stack it applies pending Postgres
+ * (through the Data API) and ClickHouse migrations. Delete leaves the data alone.
+ */
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { migrateClickHouse } from '../../lib/clickhouse/migrate';
+import { openAnalyticsStore, openDatabase } from '../../lib/platform/ports';
+import { migratePostgres } from '../../lib/postgres/migrate';
+import { analyticsSpec, databaseSpec } from '../shared/aws-config';
+import { createLambdaLogger } from '../shared/lambda-logger';
+
+const { logger } = createLambdaLogger('migrate');
+
+export async function handler(event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string; Data: Record<string, string> }> {
+  const physicalId = 'PhysicalResourceId' in event ? event.PhysicalResourceId : 'hedgerow-migrations';
+  if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalId, Data: {} };
+  const db = await openDatabase(await databaseSpec(), logger);
+  const store = await openAnalyticsStore(await analyticsSpec());
+  try {
+    const postgres = await migratePostgres(db);
+    const clickhouse = await migrateClickHouse(store, { cluster: process.env.HEDGEROW_CLICKHOUSE_CLUSTER || undefined });
+    logger.info('migrations applied', { postgres, clickhouse });
+    return { PhysicalResourceId: physicalId, Data: { postgres: postgres.join(','), clickhouse: clickhouse.join(',') } };
+  } finally {
+    await Promise.all([db.close(), store.close()]);
+  }
+}

@@ -32,7 +32,7 @@ export const MAX_RECORD_BYTES = 1_000_000;
 
 /** One record as a consumer sees it: the Kinesis Lambda event record shape. */
 export interface StreamRecord {
-  readonly eventSource: 'aws:kinesis';
+  readonly eventSource: string;
   readonly eventID: string;
   readonly eventSourceARN?: string;
   readonly kinesis: {

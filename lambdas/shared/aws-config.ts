@@ -1,0 +1,54 @@
+import type { StreamName } from '../../lib/ports/bus';
+import type { AnalyticsSpec, BlobSpec, BusSpec, DatabaseSpec, KeyValueSpec } from '../../lib/platform/ports';
+import { readJsonSecret } from '../../lib/adapters/aws/secrets';
+
+/** A Lambda's configuration is wrong: fails the cold start with the variable's name. */
+export class LambdaConfigError extends Error {
+  constructor(variable: string, problem = 'is required') {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'LambdaConfigError';
+  }
+}
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new LambdaConfigError(name);
+  return value;
+}
+
+/** The Kinesis streams this function may write, by logical name (HEDGEROW_STREAM_*). */
+export function busSpec(streams: readonly StreamName[], env: NodeJS.ProcessEnv = process.env): BusSpec {
+  const variables: Record<StreamName, string> = {
+    events: 'HEDGEROW_STREAM_EVENTS',
+    events_processed: 'HEDGEROW_STREAM_EVENTS_PROCESSED',
+    recordings: 'HEDGEROW_STREAM_RECORDINGS',
+  };
+  return { kind: 'kinesis', streams: Object.fromEntries(streams.map((s) => [s, requireEnv(variables[s], env)])) };
+}
+
+export const keyValueSpec = (env: NodeJS.ProcessEnv = process.env): KeyValueSpec => ({ kind: 'dynamodb', table: requireEnv('HEDGEROW_KV_TABLE', env) });
+
+export const blobSpec = (env: NodeJS.ProcessEnv = process.env): BlobSpec => ({ kind: 's3', bucket: requireEnv('HEDGEROW_BLOB_BUCKET', env) });
+
+/** Aurora through the Data API (lean: no VPC) or node-postgres through RDS Proxy (scale). */
+export async function databaseSpec(env: NodeJS.ProcessEnv = process.env): Promise<DatabaseSpec> {
+  const mode = env.HEDGEROW_DATABASE_MODE ?? 'data-api';
+  const secretArn = requireEnv('HEDGEROW_DATABASE_SECRET_ARN', env);
+  const database = env.HEDGEROW_DATABASE_NAME ?? 'hedgerow';
+  if (mode === 'data-api') return { kind: 'data-api', clusterArn: requireEnv('HEDGEROW_DATABASE_CLUSTER_ARN', env), secretArn, database };
+  if (mode !== 'pg') throw new LambdaConfigError('HEDGEROW_DATABASE_MODE', 'must be data-api or pg');
+  const secret = await readJsonSecret<{ username: string; password: string; host: string; port?: number }>(secretArn);
+  const url = new URL('postgres://placeholder');
+  url.hostname = env.HEDGEROW_DATABASE_HOST ?? secret.host;
+  url.port = String(secret.port ?? 5432);
+  url.username = encodeURIComponent(secret.username);
+  url.pathname = `/${database}`;
+  return { kind: 'postgres', url: url.toString(), ssl: true, password: async () => secret.password };
+}
+
+/** ClickHouse from its secret: {"url","username","password","database"}. */
+export async function analyticsSpec(env: NodeJS.ProcessEnv = process.env): Promise<AnalyticsSpec> {
+  const secret = await readJsonSecret<{ url?: string; username?: string; password?: string; database?: string }>(requireEnv('HEDGEROW_CLICKHOUSE_SECRET_ARN', env));
+  if (!secret.url) throw new LambdaConfigError('HEDGEROW_CLICKHOUSE_SECRET_ARN', 'names a secret without "url"');
+  return { kind: 'clickhouse', url: secret.url, username: secret.username, password: secret.password, database: secret.database };
+}
