@@ -22,8 +22,13 @@ export class RedisCache implements Cache {
     await this.redis.del(key);
   }
 
+  /** QUIT when connected (pending replies arrive first); otherwise stop reconnecting at once. */
   async close(): Promise<void> {
-    await this.redis.quit();
+    if (this.redis.status === 'ready') {
+      await this.redis.quit();
+    } else {
+      this.redis.disconnect();
+    }
   }
 }
 

@@ -95,7 +95,7 @@ let admin: KinesisClient;
 beforeAll(async () => {
   kinesalite = await startKinesalite();
   admin = newClient();
-  await Promise.all(['chunks', 'bytes', 'partial', 'exhausted', 'limit'].map((s) => createStream(admin, streamName(s))));
+  await Promise.all(['chunks', 'bytes', 'partial', 'exhausted', 'limit', 'transient'].map((s) => createStream(admin, streamName(s))));
 });
 
 afterAll(async () => {
@@ -128,14 +128,14 @@ describe('KinesisBus', () => {
     const calls = recordCalls(client);
     const bus = new KinesisBus({ client, streams: { events: streamName('bytes') } });
     const big = Buffer.alloc(900_000, 'x');
-    await bus.put('events', Array.from({ length: 12 }, (_, i) => ({ partitionKey: `k${i}`, data: big })));
+    await bus.put('events', Array.from({ length: 7 }, (_, i) => ({ partitionKey: `k${i}`, data: big })));
 
-    expect(calls.map((c) => c.Records!.length)).toEqual([5, 5, 2]);
+    expect(calls.map((c) => c.Records!.length)).toEqual([5, 2]);
     for (const call of calls) {
       const bytes = call.Records!.reduce((n, r) => n + r.Data!.byteLength + Buffer.byteLength(r.PartitionKey!), 0);
       expect(bytes).toBeLessThanOrEqual(5 * 1024 * 1024);
     }
-    expect(await readAll(client, streamName('bytes'))).toHaveLength(12);
+    expect(await readAll(client, streamName('bytes'))).toHaveLength(7);
     client.destroy();
   });
 
@@ -169,6 +169,26 @@ describe('KinesisBus', () => {
     expect((error as Error).message).toMatch(/1 of 2 records .* after 4 attempts .*ProvisionedThroughputExceededException/);
     expect(calls.map((c) => c.Records!.length)).toEqual([2, 1, 1, 1]);
     expect((await readAll(client, streamName('exhausted'))).map((r) => r.text)).toEqual(['ok']);
+    client.destroy();
+  });
+
+  it("retries a whole call that failed before Kinesis answered (after the SDK's own retries)", async () => {
+    const client = newClient();
+    let failures = 2;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        if ('Records' in (args.input as object) && failures-- > 0) throw Object.assign(new Error('Internal Service Failure'), { name: 'InternalFailure' });
+        return next(args);
+      },
+      { step: 'initialize', name: 'failWholeCalls', priority: 'low' },
+    );
+    const calls = recordCalls(client);
+    const bus = new KinesisBus({ client, streams: { events: streamName('transient') }, backoff: fast });
+
+    await bus.put('events', [record('a', '1'), record('b', '2')]);
+
+    expect(calls).toHaveLength(3);
+    expect((await readAll(client, streamName('transient'))).map((r) => r.text).sort()).toEqual(['1', '2']);
     client.destroy();
   });
 
