@@ -12,7 +12,8 @@ import { Pool, type FieldDef, type PoolClient, type QueryArrayResult } from 'pg'
  * - named `:name` placeholders (outside literals and comments; `::` casts left alone), bound
  *   with the SQL type of their field: stringValue → varchar (or the typeHint's type: JSON, UUID,
  *   TIMESTAMP, DATE, TIME, DECIMAL), longValue → int8, doubleValue → float8, booleanValue → bool,
- *   blobValue → bytea, isNull → untyped. A string compared with a uuid column needs a cast, as on AWS;
+ *   blobValue → bytea, isNull → untyped. A string compared with a uuid column needs a cast, as on AWS
+ *   (its JDBC driver binds strings as VARCHAR: koxudaxi/local-data-api#137);
  * - `formatRecordsAs: 'JSON'`: `formattedRecords` is a JSON array of objects keyed by column
  *   label; integers and floats are numbers, booleans booleans, NULL null, and everything else
  *   text (json/jsonb and numeric as their text, timestamps as `YYYY-MM-DD HH:MM:SS[.ffffff]`
