@@ -106,7 +106,9 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
     const router = new Router();
     const capture = createCaptureHandler({ bus, tokens: createTokenLookup(kv, { negativeTtlMs: 1000 }), logger });
     for (const p of CAPTURE_PATHS) router.add('*', p, capture);
-    router.add(['GET', 'HEAD'], '/_health', async () => json(200, { status: 'ok' }));
+    router.add(['GET', 'HEAD'], '/_health', async () =>
+      json(200, { status: 'ok', consumers: { 'ingestion-consumer': { lag_bytes: ingestion.lag() }, 'clickhouse-loader': { lag_bytes: loader.lag() } } }),
+    );
     registerApiRoutes(router, { db, store, kv });
     const server = await startHttpServer(withErrorHandling((req) => router.handle(req), logger), {
       port: config.port,

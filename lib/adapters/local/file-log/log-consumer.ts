@@ -72,6 +72,11 @@ export class LogConsumer {
     this.unsubscribe?.();
   }
 
+  /** Bytes appended to the stream that this consumer has not yet processed. */
+  lag(): number {
+    return this.log.shardsOf(this.options.stream).reduce((sum, shard, i) => sum + Math.max(0, shard.endOffset - (this.positions[i] ?? 0)), 0);
+  }
+
   /** Resolves once everything appended before the call has been consumed. */
   async drain(timeoutMs = 30_000): Promise<void> {
     const shards = this.log.shardsOf(this.options.stream);
