@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Sql } from '../ports/database';
 
+// uuid parameters carry an explicit ::uuid cast: the RDS Data API binds strings as varchar.
+
 export interface Organization {
   readonly id: string;
   readonly name: string;
@@ -78,7 +80,7 @@ const toTeam = (r: TeamRow): Team => ({
 export async function createOrganization(db: Sql, name: string): Promise<Organization> {
   const id = randomUUID();
   const { rows } = await db.query<{ created_at: string }>(
-    `INSERT INTO posthog_organization (id, name) VALUES ($1, $2) RETURNING to_json(created_at) #>> '{}' AS created_at`,
+    `INSERT INTO posthog_organization (id, name) VALUES ($1::uuid, $2) RETURNING to_json(created_at) #>> '{}' AS created_at`,
     [id, name],
   );
   return { id, name, createdAt: new Date(rows[0].created_at).toISOString() };
@@ -86,7 +88,7 @@ export async function createOrganization(db: Sql, name: string): Promise<Organiz
 
 export async function createTeam(db: Sql, input: { organizationId: string; name: string; apiToken?: string }): Promise<Team> {
   const { rows } = await db.query<TeamRow>(
-    `INSERT INTO posthog_team (uuid, organization_id, name, api_token, secret_api_token) VALUES ($1, $2, $3, $4, $5) RETURNING ${TEAM_COLUMNS}`,
+    `INSERT INTO posthog_team (uuid, organization_id, name, api_token, secret_api_token) VALUES ($1::uuid, $2::uuid, $3, $4, $5) RETURNING ${TEAM_COLUMNS}`,
     [randomUUID(), input.organizationId, input.name, input.apiToken ?? generateKey('phc'), generateKey('phs')],
   );
   return toTeam(rows[0]);
@@ -108,7 +110,7 @@ export async function findTeamBySecretToken(db: Sql, secret: string): Promise<Te
 }
 
 export async function listTeams(db: Sql, organizationId: string): Promise<Team[]> {
-  const { rows } = await db.query<TeamRow>(`SELECT ${TEAM_COLUMNS} FROM posthog_team WHERE organization_id = $1 ORDER BY id`, [organizationId]);
+  const { rows } = await db.query<TeamRow>(`SELECT ${TEAM_COLUMNS} FROM posthog_team WHERE organization_id = $1::uuid ORDER BY id`, [organizationId]);
   return rows.map(toTeam);
 }
 
@@ -120,7 +122,7 @@ export async function listAllTeams(db: Sql): Promise<Team[]> {
 export async function createUser(db: Sql, input: { email: string; organizationId: string; firstName?: string }): Promise<User> {
   const uuid = randomUUID();
   const { rows } = await db.query<{ id: string | number }>(
-    'INSERT INTO posthog_user (uuid, email, first_name, organization_id) VALUES ($1, $2, $3, $4) RETURNING id',
+    'INSERT INTO posthog_user (uuid, email, first_name, organization_id) VALUES ($1::uuid, $2, $3, $4::uuid) RETURNING id',
     [uuid, input.email, input.firstName ?? '', input.organizationId],
   );
   return { id: Number(rows[0].id), uuid, email: input.email, organizationId: input.organizationId };

@@ -78,11 +78,11 @@ describe.each(databaseEngines())('processPersons on %s', (_engine, open) => {
     expect(merged?.uuid).toBe(personUuidFor(teamId, 'user-2'));
     expect(merged?.properties).toEqual({ color: 'red', shared: 'user' });
     expect(merged?.isIdentified).toBe(true);
-    const { rows } = await db.query('SELECT 1 FROM posthog_person WHERE uuid = $1', [anonBefore!.uuid]);
+    const { rows } = await db.query('SELECT 1 FROM posthog_person WHERE uuid = $1::uuid', [anonBefore!.uuid]);
     expect(rows).toHaveLength(0);
     expect(out.persons.find((p) => p.id === anonBefore!.uuid)).toMatchObject({ is_deleted: 1, version: 100 });
     expect(out.distinctIds).toEqual([{ team_id: teamId, distinct_id: 'anon-2', person_id: merged!.uuid, is_deleted: 0, version: 1 }]);
-    const created = await db.query<{ c: string }>("SELECT to_json(created_at) #>> '{}' AS c FROM posthog_person WHERE uuid = $1", [merged!.uuid]);
+    const created = await db.query<{ c: string }>("SELECT to_json(created_at) #>> '{}' AS c FROM posthog_person WHERE uuid = $1::uuid", [merged!.uuid]);
     expect(new Date(created.rows[0].c).toISOString()).toBe(T0);
   });
 

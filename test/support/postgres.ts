@@ -3,8 +3,7 @@ import { PostgresDatabase } from '../../lib/adapters/aws/postgres-database';
 import type { Database } from '../../lib/ports/database';
 import { migratePostgres } from '../../lib/postgres/migrate';
 
-/** The PostgreSQL server every test run talks to (`.ci/run` starts it). */
-export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { TEST_DATABASE_URL as POSTGRES_URL } from './postgres-server';
 
 /**
  * A fresh, migrated database on the real PostgreSQL server; closing it drops the database.
