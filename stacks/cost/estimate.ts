@@ -1,0 +1,232 @@
+import type { ConsumerItem, Inventory } from './inventory';
+import { FREE_TIER, HOURS_PER_MONTH, PRICES, RULES, SECONDS_PER_MONTH } from './prices';
+
+/** A month of traffic. Figures follow COST_FACTS.md §3.1 unless marked. */
+export interface Workload {
+  readonly name: string;
+  readonly events: number;
+  readonly eventBytes: number;
+  /** Events per capture request; one request becomes one Kinesis record. */
+  readonly eventsPerRequest: number;
+  /** Requests to /api (queries, admin). Assumption. */
+  readonly apiRequests: number;
+  /** Size of an `events_processed` record relative to the captured one (rows + persons). Assumption. */
+  readonly processedRecordFactor: number;
+  /** Mean billed duration per invocation, by `hedgerow:function` name. */
+  readonly durationMs: Readonly<Record<string, number>>;
+  /** Data API calls per ingestion-consumer invocation and per API request. Assumption. */
+  readonly dataApiCallsPerInvocation: number;
+  readonly dynamoReads: number;
+  readonly dynamoWrites: number;
+  readonly auroraStorageGb: number;
+  readonly auroraIoMillions: number;
+  /** ECPUs, counted only when some function is given the cache (HEDGEROW_REDIS_URL). */
+  readonly valkeyEcpuMillions: number;
+  readonly s3StorageGb: number;
+  readonly s3Puts: number;
+  readonly secretApiCalls: number;
+  readonly logBytesPerInvocation: number;
+  readonly clickhouseStorageGb: number;
+}
+
+const NO_DURATIONS = {} as const;
+
+export const IDLE: Workload = {
+  name: 'idle',
+  events: 0,
+  eventBytes: 1200,
+  eventsPerRequest: 20,
+  apiRequests: 0,
+  processedRecordFactor: 1,
+  durationMs: NO_DURATIONS,
+  dataApiCallsPerInvocation: 0,
+  dynamoReads: 0,
+  dynamoWrites: 0,
+  auroraStorageGb: 1,
+  auroraIoMillions: 0,
+  valkeyEcpuMillions: 0,
+  s3StorageGb: 0,
+  s3Puts: 0,
+  secretApiCalls: 0,
+  logBytesPerInvocation: 0,
+  clickhouseStorageGb: 2,
+};
+
+export const TEN_MILLION_EVENTS: Workload = {
+  name: '10M events/month',
+  events: 10_000_000,
+  eventBytes: 1200,
+  eventsPerRequest: 20,
+  apiRequests: 100_000,
+  processedRecordFactor: 1,
+  durationMs: { capture: 30, 'ingestion-consumer': 300, 'clickhouse-loader': 300, api: 100 },
+  dataApiCallsPerInvocation: 4,
+  dynamoReads: 500_000,
+  dynamoWrites: 100_000,
+  auroraStorageGb: 2,
+  auroraIoMillions: 5,
+  valkeyEcpuMillions: 7,
+  s3StorageGb: 1,
+  s3Puts: 10_000,
+  secretApiCalls: 50_000,
+  logBytesPerInvocation: 500,
+  clickhouseStorageGb: 6,
+};
+
+export interface CostLine {
+  readonly item: string;
+  readonly arithmetic: string;
+  readonly usd: number;
+}
+
+export interface Estimate {
+  readonly workload: Workload;
+  readonly lines: readonly CostLine[];
+  readonly total: number;
+  /** Derived quantities worth showing next to the bill. */
+  readonly facts: Readonly<Record<string, number>>;
+}
+
+/** Decimal gigabytes, as COST_FACTS.md counts them (12 GB for 10M events of 1.2 KB). */
+const GB = 1e9;
+const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+/** Invocations of a Kinesis consumer in a month of evenly spread records: the expected non-empty batching windows. */
+export function consumerInvocations(consumer: ConsumerItem, records: number, shards: number): number {
+  if (records <= 0) return 0;
+  const windows = (SECONDS_PER_MONTH / Math.max(consumer.windowSeconds, 1)) * shards * consumer.parallelization;
+  return Math.max(Math.ceil(records / consumer.batchSize), windows * (1 - Math.exp(-records / windows)));
+}
+
+export function estimate(inv: Inventory, w: Workload): Estimate {
+  const lines: CostLine[] = [];
+  const add = (item: string, arithmetic: string, amount: number) => lines.push({ item, arithmetic, usd: amount });
+
+  const requests = w.events / w.eventsPerRequest;
+  const recordBytes = w.eventBytes * w.eventsPerRequest;
+  const streamRecordBytes = (bus?: string) => (bus === 'events_processed' ? recordBytes * w.processedRecordFactor : recordBytes);
+  const streamRecords = (bus?: string) => (bus === 'events' || bus === 'events_processed' ? requests : 0);
+  const shardsOf = (bus?: string) => {
+    const s = inv.streams.find((x) => x.bus === bus);
+    return s?.mode === 'PROVISIONED' ? (s.shards ?? 1) : RULES.kinesisOnDemandInitialShards;
+  };
+
+  // --- Kinesis -------------------------------------------------------------------------------------
+  for (const s of inv.streams) {
+    const records = streamRecords(s.bus);
+    const bytes = streamRecordBytes(s.bus);
+    const label = `Kinesis \`${s.bus ?? s.id}\``;
+    if (s.mode === 'ON_DEMAND') {
+      const inGb = (records * Math.ceil(bytes / 1024) * 1024) / GB;
+      const readers = inv.consumers.filter((c) => c.streamBus === s.bus).length;
+      const amount = HOURS_PER_MONTH * PRICES.kinesisOnDemandStreamHour.usd + inGb * PRICES.kinesisOnDemandIngest.usd + inGb * readers * PRICES.kinesisOnDemandRetrieval.usd;
+      add(`${label}, on-demand`, `730 h × $0.04 + ${n(inGb)} GB in × $0.08 + ${readers} reader(s) × ${n(inGb)} GB × $0.04`, amount);
+    } else {
+      const shards = s.shards ?? 1;
+      const units = records * Math.ceil(bytes / RULES.kinesisPutUnitBytes);
+      const amount = shards * HOURS_PER_MONTH * PRICES.kinesisShardHour.usd + (units / 1e6) * PRICES.kinesisPutUnits.usd;
+      add(`${label}, ${shards} provisioned shard(s)`, `${shards} × 730 h × $0.015 + ${n(units / 1e6)}M PUT units × $0.014`, amount);
+    }
+  }
+
+  // --- Lambda ------------------------------------------------------------------------------------
+  const invocations = new Map<string, number>();
+  const bump = (name: string | undefined, count: number) => name && invocations.set(name, (invocations.get(name) ?? 0) + count);
+  bump('capture', requests);
+  bump('api', w.apiRequests);
+  for (const c of inv.consumers) bump(c.functionName, consumerInvocations(c, streamRecords(c.streamBus), shardsOf(c.streamBus)));
+  let totalInvocations = 0;
+  let gbSeconds = 0;
+  for (const f of inv.functions) {
+    const count = f.name ? (invocations.get(f.name) ?? 0) : 0;
+    totalInvocations += count;
+    gbSeconds += count * (f.memoryMb / 1024) * ((w.durationMs[f.name ?? ''] ?? 0) / 1000);
+  }
+  const billableRequests = Math.max(0, totalInvocations - FREE_TIER.lambdaRequests);
+  const billableGbs = Math.max(0, gbSeconds - FREE_TIER.lambdaGbSeconds);
+  add(
+    'Lambda requests and duration (Arm64)',
+    `${n(totalInvocations / 1e6)}M invocations, ${n(gbSeconds)} GB-s; free tier 1M requests + 400k GB-s`,
+    (billableRequests / 1e6) * PRICES.lambdaRequests.usd + billableGbs * PRICES.lambdaArmDuration.usd,
+  );
+  for (const pc of inv.provisionedConcurrency) {
+    const amount = pc.environments * (pc.memoryMb / 1024) * SECONDS_PER_MONTH * PRICES.lambdaArmProvisioned.usd;
+    add(`Provisioned concurrency (${pc.functionName ?? 'function'})`, `${pc.environments} × ${pc.memoryMb / 1024} GB × 2,628,000 s × $0.0000033334`, amount);
+  }
+
+  // --- Front doors ---------------------------------------------------------------------------------
+  const httpRequests = requests + w.apiRequests;
+  if (inv.httpApis > 0) add('API Gateway HTTP API', `${n(httpRequests / 1e6)}M requests × $1.00/M`, (httpRequests / 1e6) * PRICES.httpApiRequests.usd);
+  for (const lb of inv.loadBalancers) {
+    const ipv4 = lb.internetFacing ? lb.azs : 0;
+    const gbPerHour = (requests * recordBytes) / GB / HOURS_PER_MONTH;
+    const lcu = Math.max(gbPerHour / RULES.albLcuGbPerHourLambda, httpRequests / SECONDS_PER_MONTH / RULES.albLcuNewConnectionsPerSecond);
+    const amount = HOURS_PER_MONTH * (PRICES.albHour.usd + ipv4 * PRICES.publicIpv4Hour.usd + lcu * PRICES.albLcuHour.usd);
+    add('Application Load Balancer', `730 h × ($0.0225 + ${ipv4} IPv4 × $0.005 + ${n(lcu)} LCU × $0.008)`, amount);
+  }
+
+  // --- Network -------------------------------------------------------------------------------------
+  if (inv.natGateways > 0) add('NAT gateways', `${inv.natGateways} × 730 h × ($0.045 + $0.005 IPv4)`, inv.natGateways * HOURS_PER_MONTH * (PRICES.natGatewayHour.usd + PRICES.publicIpv4Hour.usd));
+  const endpointAzs = inv.interfaceEndpoints.reduce((sum, e) => sum + e.azs, 0);
+  if (endpointAzs > 0) {
+    const inVpcGb = inv.functions.some((f) => f.inVpc && 'HEDGEROW_STREAM_EVENTS_PROCESSED' in f.environment) ? (requests * streamRecordBytes('events_processed')) / GB : 0;
+    add(
+      `Interface endpoints (${inv.interfaceEndpoints.map((e) => e.service).join(', ')})`,
+      `${endpointAzs} endpoint-AZs × 730 h × $0.01 + ${n(inVpcGb)} GB × $0.01`,
+      endpointAzs * HOURS_PER_MONTH * PRICES.interfaceEndpointAzHour.usd + inVpcGb * PRICES.interfaceEndpointData.usd,
+    );
+  }
+
+  // --- Aurora, RDS Proxy, Data API -----------------------------------------------------------------
+  for (const c of inv.aurora) {
+    const paused = c.minAcu === 0 && inv.rdsProxies === 0 && w.events === 0 && w.apiRequests === 0;
+    const acu = paused ? 0 : Math.max(c.minAcu, RULES.auroraMinRunningAcu);
+    const compute = c.instances * acu * HOURS_PER_MONTH * PRICES.auroraAcuHour.usd;
+    const amount = compute + w.auroraStorageGb * PRICES.auroraStorage.usd + w.auroraIoMillions * PRICES.auroraIo.usd;
+    const how = paused ? 'paused (min 0 ACU): compute $0' : `${c.instances} instance(s) × ${acu} ACU × 730 h × $0.12`;
+    add(`Aurora Serverless v2 (min ${c.minAcu}, max ${c.maxAcu} ACU)`, `${how} + ${w.auroraStorageGb} GB × $0.10 + ${w.auroraIoMillions}M I/O × $0.20`, amount);
+  }
+  if (inv.rdsProxies > 0) {
+    const amount = inv.rdsProxies * RULES.rdsProxyMinAcu * HOURS_PER_MONTH * PRICES.rdsProxyAcuHour.usd;
+    add('RDS Proxy (8-ACU minimum)', `${inv.rdsProxies} × 8 ACU × 730 h × $0.015`, amount);
+  }
+  const dataApiFunctions = new Set(inv.functions.filter((f) => f.environment.HEDGEROW_DATABASE_MODE === 'data-api').map((f) => f.name));
+  const dataApiCalls = [...invocations].filter(([name]) => dataApiFunctions.has(name)).reduce((sum, [, count]) => sum + count, 0) * w.dataApiCallsPerInvocation;
+  if (dataApiFunctions.size > 0) add('RDS Data API', `${n(dataApiCalls / 1e6)}M calls × $0.35/M`, (dataApiCalls / 1e6) * PRICES.rdsDataApi.usd);
+
+  // --- Cache ---------------------------------------------------------------------------------------
+  const cacheUsed = inv.functions.some((f) => 'HEDGEROW_REDIS_URL' in f.environment);
+  for (const cache of inv.caches) {
+    const valkey = cache.engine === 'valkey';
+    const gb = valkey ? RULES.valkeyMinGb : RULES.redisOssMinGb;
+    const ecpu = cacheUsed ? w.valkeyEcpuMillions : 0;
+    const rate = valkey ? PRICES.valkeyGbHour.usd : PRICES.redisOssGbHour.usd;
+    const ecpuRate = valkey ? PRICES.valkeyEcpu.usd : PRICES.redisOssEcpu.usd;
+    add(`ElastiCache Serverless (${cache.engine})`, `${gb} GB minimum × 730 h × $${rate} + ${ecpu}M ECPU × $${ecpuRate}`, gb * HOURS_PER_MONTH * rate + ecpu * ecpuRate);
+  }
+
+  // --- Storage, queues, secrets, logs --------------------------------------------------------------
+  if (inv.tables > 0) add('DynamoDB on-demand', `${n(w.dynamoReads / 1e6)}M reads × $0.125/M + ${n(w.dynamoWrites / 1e6)}M writes × $0.625/M`, (w.dynamoReads / 1e6) * PRICES.dynamoReads.usd + (w.dynamoWrites / 1e6) * PRICES.dynamoWrites.usd);
+  if (inv.buckets > 0) add('S3', `${w.s3StorageGb} GB × $0.023 + ${n(w.s3Puts / 1000)}k PUT × $0.005/1k`, w.s3StorageGb * PRICES.s3Storage.usd + (w.s3Puts / 1000) * PRICES.s3Puts.usd);
+  if (inv.queues > 0) add(`SQS (${inv.queues} on-failure queues)`, 'only failed-batch notices; inside the 1M free requests', 0);
+  add('Secrets Manager', `${inv.secrets} secrets × $0.40 + ${n(w.secretApiCalls / 1e4)} × 10k calls × $0.05`, inv.secrets * PRICES.secretMonth.usd + (w.secretApiCalls / 1e4) * PRICES.secretApiCalls.usd);
+  if (inv.kmsKeys > 0) add('KMS customer-managed keys', `${inv.kmsKeys} × $1`, inv.kmsKeys * PRICES.kmsKeyMonth.usd);
+  const logGb = ((totalInvocations + (inv.httpApis > 0 ? httpRequests : 0)) * w.logBytesPerInvocation) / GB;
+  add('CloudWatch Logs', `${n(logGb)} GB; 5 GB free`, Math.max(0, logGb - FREE_TIER.logsGb) * PRICES.logsIngest.usd);
+
+  // --- ClickHouse Cloud ----------------------------------------------------------------------------
+  const loader = inv.consumers.find((c) => c.functionName === 'clickhouse-loader');
+  const awake = w.events === 0 || !loader ? 0 : Math.min(1, (RULES.clickhouseIdleAfterMinutes * 60) / Math.max(loader.windowSeconds, 1));
+  const storage = (w.clickhouseStorageGb / 1000) * PRICES.clickhouseStorage.usd;
+  add(
+    'ClickHouse Cloud Basic (1 unit)',
+    `${n(awake * 100)}% awake (loader window ${loader?.windowSeconds ?? 0} s vs ${RULES.clickhouseIdleAfterMinutes} min idling) × 730 h × $0.2181 + ${w.clickhouseStorageGb} GB × $25.30/TB`,
+    awake * HOURS_PER_MONTH * PRICES.clickhouseUnitHour.usd + storage,
+  );
+
+  const total = lines.reduce((sum, l) => sum + l.usd, 0);
+  return { workload: w, lines, total, facts: { requests, totalInvocations, gbSeconds, clickhouseAwake: awake } };
+}
+
+export { usd as formatUsd };

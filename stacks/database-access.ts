@@ -1,0 +1,33 @@
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { HedgerowFunction, HedgerowFunctionProps } from './constructs/hedgerow-function';
+import { DATABASE_NAME, type DataStack } from './data-stack';
+
+/**
+ * How a function reaches Postgres (docs/architecture.md, "Lambda environment"):
+ * - `data-api`: the RDS Data API over HTTPS, from outside the VPC, with no connection to hold
+ *   (Aurora can still auto-pause);
+ * - `pg`: node-postgres over TCP through RDS Proxy, from inside the VPC (scale only).
+ */
+export type DatabaseMode = 'data-api' | 'pg';
+
+/** The VPC placement a `pg` function needs; `data-api` functions stay outside the VPC. */
+export function databasePlacement(data: DataStack, mode: DatabaseMode): Partial<HedgerowFunctionProps> {
+  if (mode === 'data-api') return {};
+  const vpcSubnets: ec2.SubnetSelection = { subnets: data.vpc.isolatedSubnets };
+  return { vpc: data.vpc, vpcSubnets, securityGroups: [data.clientSecurityGroup] };
+}
+
+/** Sets the database environment variables of `fn` and grants exactly the access that mode needs. */
+export function connectDatabase(fn: HedgerowFunction, data: DataStack, mode: DatabaseMode): void {
+  fn.addEnvironment('HEDGEROW_DATABASE_MODE', mode);
+  fn.addEnvironment('HEDGEROW_DATABASE_NAME', DATABASE_NAME);
+  fn.addEnvironment('HEDGEROW_DATABASE_SECRET_ARN', data.databaseSecret.secretArn);
+  if (mode === 'data-api') {
+    fn.addEnvironment('HEDGEROW_DATABASE_CLUSTER_ARN', data.database.clusterArn);
+    data.database.grantDataApiAccess(fn);
+    return;
+  }
+  if (!data.proxy) throw new Error(`${fn.node.path}: database mode "pg" needs the RDS Proxy (profile scale)`);
+  fn.addEnvironment('HEDGEROW_DATABASE_HOST', data.proxy.endpoint);
+  data.databaseSecret.grantRead(fn);
+}

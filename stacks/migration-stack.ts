@@ -1,0 +1,72 @@
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import type { Construct } from 'constructs';
+import { HedgerowFunction, type LogLevel } from './constructs/hedgerow-function';
+import type { DataStack } from './data-stack';
+import { connectDatabase } from './database-access';
+import { migrationsHash } from './migrations-hash';
+import { PROJECT_ROOT } from './project-root';
+
+export interface MigrationStackProps extends StackProps {
+  readonly data: DataStack;
+  /** Changes whenever a migration changes, so CloudFormation re-runs them. @default migrationsHash(PROJECT_ROOT) */
+  readonly migrationsVersion?: string;
+  /** @default 'info' */
+  readonly logLevel?: LogLevel;
+}
+
+/**
+ * Runs the Postgres (through the Data API) and ClickHouse migrations on every deploy whose
+ * migrations changed, before the ingestion stack deploys new code. The `lambdas/migrate` handler
+ * receives custom-resource events from the Provider framework (`RequestType` Create | Update |
+ * Delete, `ResourceProperties.MigrationsVersion`); migrations are idempotent, and Delete does nothing.
+ */
+export class MigrationStack extends Stack {
+  readonly migrate: HedgerowFunction;
+  readonly migrations: CustomResource;
+
+  constructor(scope: Construct, id: string, props: MigrationStackProps) {
+    super(scope, id, props);
+    const { data } = props;
+    this.migrate = new HedgerowFunction(this, 'Migrate', {
+      name: 'migrate',
+      description: 'Hedgerow schema migrations (Postgres via Data API, ClickHouse over HTTPS)',
+      memorySize: 512,
+      // A paused Aurora takes ~15 s to resume (longer after a day); ClickHouse Cloud may be idled too.
+      timeout: Duration.minutes(10),
+      logLevel: props.logLevel,
+      environment: { HEDGEROW_CLICKHOUSE_SECRET_ARN: data.clickhouseSecret.secretArn },
+    });
+    connectDatabase(this.migrate, data, 'data-api');
+    data.clickhouseSecret.grantRead(this.migrate);
+
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.migrate.function,
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The custom-resource Provider framework function (aws-cdk-lib internals) uses the basic execution role for its own logs.',
+    });
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The Provider framework function is owned by aws-cdk-lib, which picks its runtime.',
+    });
+    const migrateId = Stack.of(this).getLogicalId(this.migrate.function.node.defaultChild as lambda.CfnFunction);
+    Validations.of(provider).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${migrateId}.Arn>:*]`,
+      reason: 'The Provider framework may invoke any version of the migrate function (the ARN with a version suffix); that is the one function it fronts.',
+    });
+    const version = props.migrationsVersion ?? migrationsHash(PROJECT_ROOT);
+    this.migrations = new CustomResource(this, 'Migrations', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::HedgerowMigrations',
+      properties: { MigrationsVersion: version },
+    });
+  }
+}

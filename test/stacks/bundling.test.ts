@@ -1,0 +1,39 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildHedgerowApp, createHedgerowApp } from '../../bin/app';
+import { EXTERNAL_MODULES } from '../../stacks/constructs/hedgerow-function';
+
+/**
+ * The one synthesis that really bundles (every other test skips esbuild): each Lambda entry under
+ * lambdas/ becomes a minified CommonJS bundle with a source map, built by the local esbuild.
+ */
+describe('esbuild bundling', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-bundle-'));
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  test('every Hedgerow function has a bundle in the cloud assembly', () => {
+    const app = createHedgerowApp({ outdir });
+    buildHedgerowApp(app, { profile: 'lean', migrationsVersion: 'test' });
+    const assembly = app.synth();
+    const bundles = assembly.stacks.flatMap((stack) =>
+      Object.values(stack.template.Resources as Record<string, { Type: string; Properties: any }>)
+        .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Tags?.some((t: { Key: string }) => t.Key === 'hedgerow:function'))
+        .map((r) => ({
+          name: r.Properties.Tags.find((t: { Key: string }) => t.Key === 'hedgerow:function').Value as string,
+          dir: path.join(assembly.directory, `asset.${String(r.Properties.Code.S3Key).replace(/\.zip$/, '')}`),
+        })),
+    );
+    expect(bundles.map((b) => b.name).sort()).toEqual(['api', 'capture', 'clickhouse-loader', 'ingestion-consumer', 'migrate']);
+    for (const { name, dir } of bundles) {
+      const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
+      expect(fs.existsSync(path.join(dir, 'index.js.map'))).toBe(true);
+      expect(code).toMatch(/module\.exports/);
+      expect(code).toContain('handler');
+      // Local-only engines never end up inside a bundle.
+      for (const external of EXTERNAL_MODULES.filter((m) => !m.includes('*'))) {
+        expect({ name, bundled: code.includes(`node_modules/${external}/`) }).toEqual({ name, bundled: false });
+      }
+    }
+  });
+});
