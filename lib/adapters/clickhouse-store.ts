@@ -1,4 +1,5 @@
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type ClickHouseSettings } from '@clickhouse/client';
+import { Readable } from 'node:stream';
 import type { AnalyticsStore, InsertOptions, QueryOptions } from '../ports/analytics-store';
 
 /**
@@ -27,6 +28,20 @@ export class ClickHouseStore implements AnalyticsStore {
       format: 'JSONEachRow',
       ...(options.dedupToken ? { clickhouse_settings: { insert_deduplication_token: options.dedupToken } } : {}),
     });
+  }
+
+  async insertJsonLines(table: string, lines: string, options: InsertOptions = {}): Promise<void> {
+    if (lines.trim() === '') return;
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(table)) throw new RangeError(`Not a table name: ${table}`);
+    const result = await this.client.exec({
+      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+      values: Readable.from([lines]),
+      clickhouse_settings: {
+        input_format_json_read_objects_as_strings: 1,
+        ...(options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {}),
+      },
+    });
+    result.stream.destroy();
   }
 
   async close(): Promise<void> {

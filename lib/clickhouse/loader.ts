@@ -1,5 +1,5 @@
 import type { DeadLetterStore } from '../dead-letters/dead-letter-store';
-import type { EventRow, GroupRow, IngestionWarningRow, PersonDistinctIdRow, PersonRow, ProcessedRecord } from '../ingestion/records';
+import { parseProcessedRecord, type ProcessedLines } from '../ingestion/processed-records';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { AnalyticsStore } from '../ports/analytics-store';
@@ -12,30 +12,31 @@ export interface LoaderDeps {
   readonly metrics: Metrics;
 }
 
+/** Rows per INSERT statement. */
 const INSERT_CHUNK = 20_000;
 
 /**
- * The ClickHouse loader of the `events_processed` stream: one batched insert per table.
- * Idempotent: events already stored (same team and uuid — a redelivered batch, or an SDK retry)
- * are skipped, and person, distinct-id and group rows are versioned (ReplacingMergeTree), so a
- * repeated row changes nothing. Any insert failure fails the batch, which the platform retries.
+ * The ClickHouse loader of the `events_processed` stream: one batched insert per table, of rows
+ * that ingestion already serialised. Idempotent: events ClickHouse already holds (same team and
+ * uuid — a redelivered batch, or an SDK retry) are skipped, and person, distinct-id and group rows
+ * are versioned (ReplacingMergeTree), so a repeated row changes nothing. Any insert failure fails
+ * the batch, which the platform retries.
  */
 export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
-  const insert = async (table: string, rows: readonly object[]) => {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await deps.store.insert(table, rows.slice(i, i + INSERT_CHUNK));
+  const insert = async (table: string, rows: readonly string[]) => {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await deps.store.insertJsonLines(table, rows.slice(i, i + INSERT_CHUNK).join('\n'));
   };
 
   return async function load(batch) {
-    const events = new Map<string, EventRow>();
-    const persons: PersonRow[] = [];
-    const distinctIds: PersonDistinctIdRow[] = [];
-    const groups: GroupRow[] = [];
-    const warnings: IngestionWarningRow[] = [];
+    const events = new Map<string, ProcessedLines['events'][number]>();
+    const persons: string[] = [];
+    const distinctIds: ProcessedLines['distinctIds'] = [];
+    const groups: string[] = [];
+    const warnings: string[] = [];
     for (const record of batch.Records) {
-      let parsed: ProcessedRecord;
+      let parsed: ProcessedLines;
       try {
-        parsed = JSON.parse(decodeRecord(record).toString('utf8')) as ProcessedRecord;
-        if (parsed.v !== 1) throw new Error(`unknown record version ${String(parsed.v)}`);
+        parsed = parseProcessedRecord(decodeRecord(record));
       } catch (error) {
         await deps.deadLetters.write({
           source: 'clickhouse-loader',
@@ -48,18 +49,18 @@ export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
         });
         continue;
       }
-      for (const e of parsed.events ?? []) events.set(`${e.team_id}:${e.uuid.toLowerCase()}`, e);
-      persons.push(...(parsed.persons ?? []));
-      distinctIds.push(...(parsed.distinct_ids ?? []));
-      groups.push(...(parsed.groups ?? []));
-      warnings.push(...(parsed.warnings ?? []));
+      for (const e of parsed.events) events.set(`${e.teamId}:${e.uuid.toLowerCase()}`, e);
+      persons.push(...parsed.persons);
+      distinctIds.push(...parsed.distinctIds);
+      groups.push(...parsed.groups);
+      warnings.push(...parsed.warnings);
     }
 
     const fresh = await withoutStoredEvents(deps.store, [...events.values()]);
-    await insert('events', fresh);
+    await insert('events', fresh.map((e) => e.row));
     await insert('person', persons);
-    await insert('person_distinct_id2', distinctIds);
-    await insert('person_distinct_id_overrides', distinctIds.filter((d) => d.version > 0));
+    await insert('person_distinct_id2', distinctIds.map((d) => d.row));
+    await insert('person_distinct_id_overrides', distinctIds.filter((d) => d.version > 0).map((d) => d.row));
     await insert('groups', groups);
     await insert('ingestion_warnings', warnings);
     deps.metrics.increment('loader_events_inserted', {}, fresh.length);
@@ -69,7 +70,7 @@ export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
 }
 
 /** Drops the events whose (team, uuid) ClickHouse already holds. */
-async function withoutStoredEvents(store: AnalyticsStore, rows: EventRow[]): Promise<EventRow[]> {
+async function withoutStoredEvents(store: AnalyticsStore, rows: ProcessedLines['events']): Promise<ProcessedLines['events']> {
   if (rows.length === 0) return rows;
   let from = rows[0].timestamp;
   let to = rows[0].timestamp;
@@ -82,9 +83,9 @@ async function withoutStoredEvents(store: AnalyticsStore, rows: EventRow[]): Pro
     `SELECT team_id, toString(uuid) AS id FROM events
       WHERE team_id IN {teams:Array(Int64)} AND timestamp >= {from:DateTime64(6, 'UTC')} AND timestamp <= {to:DateTime64(6, 'UTC')}
         AND uuid IN {uuids:Array(UUID)}`,
-    { params: { teams: [...new Set(rows.map((r) => r.team_id))], from, to, uuids: rows.map((r) => r.uuid) } },
+    { params: { teams: [...new Set(rows.map((r) => r.teamId))], from, to, uuids: rows.map((r) => r.uuid) } },
   );
   if (stored.length === 0) return rows;
   const seen = new Set(stored.map((s) => `${Number(s.team_id)}:${s.id}`));
-  return rows.filter((r) => !seen.has(`${r.team_id}:${r.uuid.toLowerCase()}`));
+  return rows.filter((r) => !seen.has(`${r.teamId}:${r.uuid.toLowerCase()}`));
 }

@@ -1,4 +1,5 @@
 import type { TeamDirectory } from '../accounts/team-directory';
+import { toClickHouseTime } from '../clickhouse/time';
 import type { DeadLetterStore } from '../dead-letters/dead-letter-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -6,9 +7,9 @@ import { GroupTypeCache } from '../persons/process-groups';
 import type { BatchHandler, BusRecord, EventBus, StreamRecord } from '../ports/bus';
 import type { Database } from '../ports/database';
 import type { StepResult } from './pipeline/step-result';
-import { packProcessedRecords } from './processed-records';
+import { distinctIdLine, eventLine, groupLine, packLines, personLine, warningLine } from './processed-records';
 import { partitionKeyOf, type CapturedRecord } from './records';
-import { buildEventRow, buildWarningRows } from './steps/build-event-row-step';
+import { buildWarningRows, serializeEventRow } from './steps/build-event-row-step';
 import { normalizeEvent, type NormalizedEvent } from './steps/normalize-event-step';
 import { createParseRecordStep } from './steps/parse-record-step';
 import { createProcessPersonsStep } from './steps/process-persons-step';
@@ -105,20 +106,24 @@ export function createIngestionConsumer(deps: IngestionConsumerDeps): BatchHandl
       }
       let index = 0;
       for (const item of teamItems) {
-        const rows = item.events.map((event) => {
+        const lines: string[] = [];
+        for (const event of item.events) {
           const result = outcome.events[index++];
-          return { event: buildEventRow(event, result.person, result.groups), warnings: buildWarningRows(event, result.warnings) };
-        });
-        const packed = packProcessedRecords(partitionKeyOf(item.captured.token, item.captured.distinct_id), {
-          events: rows.map((r) => r.event),
-          warnings: rows.flatMap((r) => r.warnings),
-        });
+          const row = serializeEventRow(event, result.person, result.groups);
+          lines.push(eventLine(teamId, event.uuid, toClickHouseTime(event.timestamp), row));
+          for (const w of buildWarningRows(event, result.warnings)) lines.push(warningLine(w));
+        }
+        const packed = packLines(partitionKeyOf(item.captured.token, item.captured.distinct_id), lines);
         output.push(...packed.records);
-        for (const { row } of packed.oversized) {
-          await settle({ type: 'dlq', reason: 'row_too_large' }, { ...item.record, kinesis: { ...item.record.kinesis, data: Buffer.from(JSON.stringify(row)).toString('base64') } }, 1);
+        for (const line of packed.oversized) {
+          await settle({ type: 'dlq', reason: 'row_too_large' }, { ...item.record, kinesis: { ...item.record.kinesis, data: Buffer.from(line).toString('base64') } }, 1);
         }
       }
-      const people = packProcessedRecords(`${teamId}:persons`, { persons: outcome.persons, distinct_ids: outcome.distinctIds, groups: outcome.groups });
+      const people = packLines(`${teamId}:persons`, [
+        ...outcome.persons.map(personLine),
+        ...outcome.distinctIds.map(distinctIdLine),
+        ...outcome.groups.map(groupLine),
+      ]);
       output.push(...people.records);
       deps.metrics.increment('ingestion_events_processed', {}, outcome.events.length);
     }

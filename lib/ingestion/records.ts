@@ -49,32 +49,7 @@ export function partitionKeyOf(token: string, distinctId: string): string {
   return `${token.slice(0, 64)}:#${createHash('sha256').update(distinctId).digest('hex')}`;
 }
 
-/** ClickHouse rows, keyed by column name (lib/clickhouse/schema.ts). */
-export interface EventRow {
-  uuid: string;
-  event: string;
-  properties: string;
-  timestamp: string;
-  team_id: number;
-  distinct_id: string;
-  elements_chain: string;
-  created_at: string;
-  person_id: string;
-  person_created_at: string;
-  person_properties: string;
-  group0_properties: string;
-  group1_properties: string;
-  group2_properties: string;
-  group3_properties: string;
-  group4_properties: string;
-  group0_created_at: string;
-  group1_created_at: string;
-  group2_created_at: string;
-  group3_created_at: string;
-  group4_created_at: string;
-  person_mode: 'full' | 'propertyless' | 'force_upgrade';
-}
-
+/** ClickHouse rows, keyed by column name (lib/clickhouse/schema.ts). Event rows are built as text: build-event-row-step.ts. */
 export interface PersonRow {
   id: string;
   team_id: number;
@@ -108,14 +83,4 @@ export interface IngestionWarningRow {
   type: string;
   details: string;
   timestamp: string;
-}
-
-/** A record on the `events_processed` stream. */
-export interface ProcessedRecord {
-  readonly v: 1;
-  readonly events: EventRow[];
-  readonly persons: PersonRow[];
-  readonly distinct_ids: PersonDistinctIdRow[];
-  readonly groups: GroupRow[];
-  readonly warnings: IngestionWarningRow[];
 }

@@ -1,6 +1,7 @@
 import type { IngestionWarning, PersonDistinctIdRow, PersonRow } from '../ingestion/records';
 import { toClickHouseTime } from '../clickhouse/time';
 import type { Database } from '../ports/database';
+import type { NoPersonCache } from './no-person-cache';
 import { PersonBatch, type PersonEventInput, type PersonOnEvent, type PersonState } from './person-batch';
 import {
   deletePerson,
@@ -39,10 +40,20 @@ const DELETE_VERSION_BUMP = 100;
  * apply the events in memory (PersonBatch), write what changed, and return the person-on-events
  * columns for each event plus the rows ClickHouse needs.
  */
-export async function processPersons(db: Database, teamId: number, inputs: readonly PersonEventInput[]): Promise<PersonsOutcome> {
+export async function processPersons(
+  db: Database,
+  teamId: number,
+  inputs: readonly PersonEventInput[],
+  noPerson?: NoPersonCache,
+): Promise<PersonsOutcome> {
   const ids = [...new Set(inputs.flatMap((i) => (i.mergeFrom === undefined ? [i.distinctId] : [i.distinctId, i.mergeFrom])))];
   const needsWrites = inputs.some((i) => i.processPerson);
-  return db.transaction(async (tx) => {
+  if (!needsWrites && noPerson?.hasAll(teamId, ids)) {
+    // Personless events of ids known to have no person (and already recorded as personless).
+    const batch = new PersonBatch(teamId, new Map(), new Set());
+    return { events: inputs.map((input) => batch.apply(input)), persons: [], distinctIds: [] };
+  }
+  const outcome = await db.transaction(async (tx) => {
     await lockDistinctIds(tx, teamId, ids);
     const loaded = await loadPersonsForUpdate(tx, teamId, ids);
     const unmapped = ids.filter((id) => !loaded.has(id));
@@ -102,6 +113,9 @@ export async function processPersons(db: Database, teamId: number, inputs: reado
     for (const p of changed) persons.push(personRow(p, versions.get(p.dbId!) ?? p.version + 1));
 
     await recordPersonlessIds(tx, teamId, [...batch.personlessIds]);
-    return { events, persons, distinctIds };
+    return { events, persons, distinctIds, personless: [...batch.personlessIds] };
   });
+  noPerson?.delete(teamId, outcome.distinctIds.map((d) => d.distinct_id));
+  noPerson?.add(teamId, outcome.personless);
+  return outcome;
 }

@@ -87,7 +87,8 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
       handler: createIngestionConsumer({ db, bus, teams: new TeamDirectory(db), deadLetters, logger, metrics }),
       deadLetters,
       logger,
-      batchSize: 200,
+      batchSize: 500,
+      maxBatchingWindowMs: 100,
     });
     const loader = new LogConsumer(bus, {
       name: 'clickhouse-loader',

@@ -21,5 +21,11 @@ export interface AnalyticsStore {
   /** Runs DDL or any statement that returns no rows. */
   command(sql: string, options?: QueryOptions): Promise<void>;
   insert(table: string, rows: readonly object[], options?: InsertOptions): Promise<void>;
+  /**
+   * Inserts rows already serialised as JSONEachRow lines. A JSON object given for a String
+   * column is stored as its text (input_format_json_read_objects_as_strings), which spares
+   * escaping nested JSON such as `properties`.
+   */
+  insertJsonLines(table: string, lines: string, options?: InsertOptions): Promise<void>;
   close(): Promise<void>;
 }

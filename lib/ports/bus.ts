@@ -66,6 +66,14 @@ export class BusUnavailableError extends Error {
   }
 }
 
+/**
+ * The local log hands records over with their bytes attached under this symbol and computes the
+ * base64 `data` only if something reads it; Kinesis events only have `data`.
+ */
+export const RAW_DATA = Symbol('hedgerow.rawData');
+
+/** The bytes of a record, whichever way it arrived. */
 export function decodeRecord(record: StreamRecord): Buffer {
-  return Buffer.from(record.kinesis.data, 'base64');
+  const raw = (record.kinesis as { [RAW_DATA]?: Buffer })[RAW_DATA];
+  return raw ?? Buffer.from(record.kinesis.data, 'base64');
 }

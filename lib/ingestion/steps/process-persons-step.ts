@@ -1,5 +1,6 @@
 import type { Database } from '../../ports/database';
 import { processGroups, type GroupTypeCache, type GroupsOnEvent } from '../../persons/process-groups';
+import { NoPersonCache } from '../../persons/no-person-cache';
 import { processPersons } from '../../persons/process-persons';
 import type { PersonOnEvent } from '../../persons/person-batch';
 import type { GroupRow, IngestionWarning, PersonDistinctIdRow, PersonRow } from '../records';
@@ -17,8 +18,9 @@ export interface TeamBatchOutcome {
  * event order. Throws when the database fails; the runner then fails that team's records.
  */
 export function createProcessPersonsStep(deps: { db: Database; groupTypes: GroupTypeCache }) {
+  const noPerson = new NoPersonCache();
   return async function processTeam(teamId: number, events: readonly NormalizedEvent[]): Promise<TeamBatchOutcome> {
-    const people = await processPersons(deps.db, teamId, events.map((e) => e.person));
+    const people = await processPersons(deps.db, teamId, events.map((e) => e.person), noPerson);
     const groups = await processGroups(deps.db, teamId, events.map((e) => e.groups), deps.groupTypes);
     return {
       events: events.map((_, i) => ({ person: people.events[i].person, groups: groups.events[i], warnings: people.events[i].warnings })),

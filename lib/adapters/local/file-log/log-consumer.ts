@@ -1,6 +1,6 @@
 import type { DeadLetterStore } from '../../../dead-letters/dead-letter-store';
 import type { Logger } from '../../../observability/logger';
-import type { BatchHandler, StreamBatch, StreamName } from '../../../ports/bus';
+import { RAW_DATA, type BatchHandler, type StreamBatch, type StreamName } from '../../../ports/bus';
 import type { FileLog } from './file-log';
 import type { StoredRecord } from './record-codec';
 
@@ -113,19 +113,25 @@ export class LogConsumer {
     let batches = 0;
     while (!this.stopped) {
       const offset = this.positions[index];
-      const records = shard.read(offset, size, maxBatchBytes);
-      if (records.length === 0) {
+      const pending = shard.endOffset - offset;
+      if (pending <= 0) {
         pendingSince = 0;
         await this.waitForAppend(1000);
         continue;
       }
-      if (records.length < size && maxBatchingWindowMs > 0) {
+      // Like a Lambda event-source mapping: wait up to the batching window unless the batch is full.
+      if (maxBatchingWindowMs > 0 && pending < maxBatchBytes) {
         if (pendingSince === 0) pendingSince = Date.now();
         const left = pendingSince + maxBatchingWindowMs - Date.now();
         if (left > 0) {
-          await this.waitForAppend(left);
+          await this.waitForStop(left);
           continue;
         }
+      }
+      const records = shard.read(offset, size, maxBatchBytes);
+      if (records.length === 0) {
+        await this.waitForAppend(1000);
+        continue;
       }
       pendingSince = 0;
       const { failedIndex, thrown, error } = await this.attempt(index, records);
@@ -225,7 +231,10 @@ function toBatch(shard: number, stream: StreamName, records: readonly StoredReco
       eventID: `${shardId}:${sequenceNumber(r.offset)}`,
       eventSourceARN: `local:stream/${stream}`,
       kinesis: {
-        data: r.data.toString('base64'),
+        get data() {
+          return r.data.toString('base64');
+        },
+        [RAW_DATA]: r.data,
         partitionKey: r.partitionKey,
         sequenceNumber: sequenceNumber(r.offset),
         approximateArrivalTimestamp: r.arrivalMs / 1000,

@@ -85,7 +85,7 @@ export class Shard {
       let pos = 0;
       let progressed = false;
       while (out.length < maxRecords) {
-        const outcome = decodeRecord(buf, pos, at);
+        const outcome = decodeRecord(buf, pos, at, false);
         if (outcome.kind === 'record') {
           out.push(outcome.record);
           pos = outcome.record.nextOffset - at;
@@ -95,7 +95,7 @@ export class Shard {
         if (outcome.kind === 'incomplete' && !progressed && out.length === 0) {
           // A single record larger than maxBytes: read exactly it.
           buf = this.readBytes(seg, at - seg.base, outcome.needed);
-          const retry = decodeRecord(buf, 0, at);
+          const retry = decodeRecord(buf, 0, at, false);
           if (retry.kind === 'record') {
             out.push(retry.record);
             pos = retry.record.nextOffset - at;
