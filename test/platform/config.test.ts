@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { ConfigError, loadLocalConfig } from '../../lib/platform/config';
+
+describe('local configuration', () => {
+  it('has defaults that need nothing', () => {
+    const config = loadLocalConfig([], {});
+    expect(config).toMatchObject({ port: 8010, host: '127.0.0.1', dataDir: path.resolve('.hedgerow'), shards: 2, logLevel: 'info' });
+    expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it('reads flags and environment', () => {
+    const config = loadLocalConfig(['--port', '9000', '--data-dir=/tmp/x'], {
+      HEDGEROW_PROJECT_TOKEN: 'phc_abc',
+      HEDGEROW_PERSONAL_API_KEY: 'phx_def',
+      DATABASE_URL: 'postgres://u@h/db',
+      S3_ENDPOINT: 'http://127.0.0.1:4569',
+      S3_BUCKET: 'b',
+    });
+    expect(config).toMatchObject({ port: 9000, dataDir: '/tmp/x', projectToken: 'phc_abc', personalApiKey: 'phx_def', databaseUrl: 'postgres://u@h/db', s3: { endpoint: 'http://127.0.0.1:4569', bucket: 'b' } });
+  });
+
+  it.each([
+    [['--port', 'abc'], {}, /--port/],
+    [['--port'], {}, /--port needs a value/],
+    [[], { HEDGEROW_PROJECT_TOKEN: 'phx_wrong' }, /HEDGEROW_PROJECT_TOKEN must start with phc_/],
+    [[], { HEDGEROW_PERSONAL_API_KEY: 'phc_wrong' }, /HEDGEROW_PERSONAL_API_KEY must start with phx_/],
+    [[], { DATABASE_URL: 'not a url' }, /DATABASE_URL is not a URL/],
+    [[], { S3_ENDPOINT: 'http://x' }, /S3_BUCKET is required/],
+    [[], { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [[], { HEDGEROW_SHARDS: '0' }, /HEDGEROW_SHARDS/],
+  ])('refuses %j %j loudly, naming the variable', (argv, env, message) => {
+    expect(() => loadLocalConfig(argv as string[], env as NodeJS.ProcessEnv)).toThrow(ConfigError);
+    expect(() => loadLocalConfig(argv as string[], env as NodeJS.ProcessEnv)).toThrow(message as RegExp);
+  });
+});
