@@ -1,0 +1,63 @@
+/**
+ * `npm run bench [-- capture ingest lambda]`: runs the benchmarks and prints their tables, with
+ * the machine they ran on. Copy the figures into docs/benchmarks.md with the date.
+ */
+import os from 'node:os';
+import { runCaptureBench } from './capture.bench';
+import { runIngestBench } from './ingest.bench';
+
+type Bench = () => Promise<string[]>;
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+const benches: Record<string, Bench> = {
+  async capture() {
+    const r = await runCaptureBench();
+    return [
+      `### capture (${r.rows.length > 0 ? '50 events/batch' : ''}, ${Math.round(r.bytesPerEvent)} B/event, gzip ${r.gzipRatio.toFixed(1)}×)`,
+      '',
+      '| case | µs/batch | events/s | × baseline | goal |',
+      '|---|---:|---:|---:|---|',
+      ...r.rows.map((row, i) => `| ${row.name} | ${row.usPerBatch.toFixed(1)} | ${fmt(row.eventsPerSecond)} | ${row.ratio.toFixed(2)} | ${i === 0 ? '' : '≥ 0.50'} |`),
+    ];
+  },
+  async ingest() {
+    const r = await runIngestBench();
+    return [
+      '### ingest (HTTP → capture → log → persons → log → chDB, one `npm start` process)',
+      '',
+      '| figure | value | goal |',
+      '|---|---:|---|',
+      `| sustained events/s (${fmt(r.throughput.events)} events in ${r.throughput.seconds.toFixed(1)} s, ${r.throughput.failedRequests} failed requests) | ${fmt(r.throughput.eventsPerSecond)} | ≥ 20,000 |`,
+      `| freshness p50 / p95 / p99 / max at ${fmt(r.freshness.achievedRate)} events/s offered (target ${fmt(r.freshness.rate)}) | ${fmt(r.freshness.p50)} / ${fmt(r.freshness.p95)} / ${fmt(r.freshness.p99)} / ${fmt(r.freshness.max)} ms | p95 ≤ 2,000 ms |`,
+    ];
+  },
+  async lambda() {
+    const { runLambdaBench } = await import('./lambda.bench');
+    const rows = await runLambdaBench();
+    return [
+      '### Lambda bundles (esbuild as the CDK factory builds them)',
+      '',
+      '| function | bundle | gzip | module init (median of 5) | goal |',
+      '|---|---:|---:|---:|---|',
+      ...rows.map((r) => `| ${r.name} | ${fmt(r.bytes / 1024)} KB | ${fmt(r.gzipBytes / 1024)} KB | ${r.initMs.toFixed(0)} ms | ≤ 1 MB, ≤ 150 ms |`),
+    ];
+  },
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const names = wanted.length ? wanted : Object.keys(benches);
+  console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, node ${process.version}`);
+  console.log(`Date: ${new Date().toISOString().slice(0, 10)}\n`);
+  for (const name of names) {
+    const bench = benches[name];
+    if (!bench) throw new Error(`unknown bench ${name}; have ${Object.keys(benches).join(', ')}`);
+    console.log((await bench()).join('\n') + '\n');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
