@@ -12,7 +12,7 @@ import { partitionKeyOf, type CapturedRecord } from './records';
 import { buildWarningRows, serializeEventRow } from './steps/build-event-row-step';
 import { normalizeEvent, type NormalizedEvent } from './steps/normalize-event-step';
 import { createParseRecordStep } from './steps/parse-record-step';
-import { createProcessPersonsStep } from './steps/process-persons-step';
+import { createProcessPersonsStep, type TeamBatchOutcome } from './steps/process-persons-step';
 import { createResolveTeamStep } from './steps/resolve-team-step';
 
 export interface IngestionConsumerDeps {
@@ -22,6 +22,8 @@ export interface IngestionConsumerDeps {
   readonly deadLetters: DeadLetterStore;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Called with each team's person, distinct-id and group changes (the flags projection on AWS). */
+  readonly onPersonsChanged?: (teamId: number, rows: Pick<TeamBatchOutcome, 'persons' | 'distinctIds' | 'groups'>) => Promise<void>;
 }
 
 interface Item {
@@ -99,6 +101,9 @@ export function createIngestionConsumer(deps: IngestionConsumerDeps): BatchHandl
       let outcome;
       try {
         outcome = await processTeam(teamId, teamItems.flatMap((i) => i.events));
+        if (deps.onPersonsChanged && (outcome.persons.length || outcome.distinctIds.length || outcome.groups.length)) {
+          await deps.onPersonsChanged(teamId, outcome);
+        }
       } catch (error) {
         deps.logger.error('person processing failed; records will be retried', { teamId, error });
         for (const item of teamItems) failed.add(item.record.kinesis.sequenceNumber);
