@@ -78,7 +78,7 @@ export interface IngestBenchResult {
 export async function runIngestBench(options: { seconds?: number; rate?: number } = {}): Promise<IngestBenchResult> {
   const seconds = options.seconds ?? 20;
   const rate = options.rate ?? 20_000;
-  const h = await startHedgerow({ env: { LOG_LEVEL: 'error' } });
+  const h = await startHedgerow({ env: { LOG_LEVEL: 'error' }, nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) });
   let phase1: { sent: number; failed: number };
   let phase2: { sent: number; failed: number };
   let split = '';

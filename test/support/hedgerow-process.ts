@@ -24,11 +24,11 @@ const ROOT = path.resolve(__dirname, '../..');
  * Starts `npm start`'s entry point (bin/hedgerow.ts) as a real separate process on a free port,
  * with known keys, and waits until it prints its URL.
  */
-export async function startHedgerow(options: { dataDir?: string; token?: string; personalApiKey?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningHedgerow> {
+export async function startHedgerow(options: { dataDir?: string; token?: string; personalApiKey?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<RunningHedgerow> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-run-'));
   const token = options.token ?? `phc_test${randomBytes(12).toString('hex')}`;
   const personalApiKey = options.personalApiKey ?? `phx_test${randomBytes(12).toString('hex')}`;
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bin/hedgerow.ts', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', 'ts-node/register/transpile-only', 'bin/hedgerow.ts', '--port', '0', '--data-dir', dataDir], {
     cwd: ROOT,
     env: {
       ...process.env,
