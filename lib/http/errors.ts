@@ -8,6 +8,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly exposeMessage = true,
+    /** The request field the error is about (PostHog's `attr`), if any. */
+    readonly attr?: string,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -15,8 +17,9 @@ export class HttpError extends Error {
 }
 
 export class BadRequestError extends HttpError {
-  constructor(code: string, message: string) {
-    super(400, code, message);
+  /** `attr`: the field at fault as a path (`filters.multivariate`), shown as PostHog's `attr`. */
+  constructor(code: string, message: string, attr?: string) {
+    super(400, code, message, true, attr);
     this.name = 'BadRequestError';
   }
 }
@@ -39,6 +42,14 @@ export class NotFoundError extends HttpError {
   constructor(message = 'Not found.') {
     super(404, 'not_found', message);
     this.name = 'NotFoundError';
+  }
+}
+
+/** The resource changed since the client read it (PostHog's concurrency check). */
+export class ConflictError extends HttpError {
+  constructor(message: string) {
+    super(409, 'conflict', message);
+    this.name = 'ConflictError';
   }
 }
 

@@ -67,7 +67,7 @@ export function withErrorHandling(handler: HttpHandler, logger: Logger): HttpHan
           type: error.status === 401 || error.status === 403 ? 'authentication_error' : 'validation_error',
           code: error.code,
           detail: error.exposeMessage ? error.message : 'Request failed.',
-          attr: null,
+          attr: error.attr ?? null,
         });
       }
       logger.error('unhandled error', { method: req.method, path: req.path, error });

@@ -1,5 +1,7 @@
 import type { IngestionWarning, PersonDistinctIdRow, PersonRow } from '../ingestion/records';
 import { toClickHouseTime } from '../clickhouse/time';
+import { moveStaticCohortMemberships } from '../flags/cohort-repository';
+import { moveHashKeyOverrides } from '../flags/hash-key-overrides';
 import type { Database } from '../ports/database';
 import type { NoPersonCache } from './no-person-cache';
 import { PersonBatch, type PersonEventInput, type PersonOnEvent, type PersonState } from './person-batch';
@@ -101,6 +103,9 @@ export async function processPersons(
       for (const moved of await moveDistinctIds(tx, teamId, from.dbId!, target.dbId!)) {
         distinctIds.push({ team_id: teamId, distinct_id: moved.distinctId, person_id: target.uuid, is_deleted: 0, version: moved.version });
       }
+      // Flag continuity and static cohorts follow the person (deleting it would cascade them away).
+      await moveHashKeyOverrides(tx, from.dbId!, target.dbId!);
+      await moveStaticCohortMemberships(tx, from.dbId!, target.dbId!);
       await deletePerson(tx, from.dbId!);
       persons.push(personRow(from, from.version + DELETE_VERSION_BUMP, true));
     }
