@@ -8,11 +8,14 @@ import { openAnalyticsStore, openDatabase, openKeyValueStore } from '../../lib/p
 import { analyticsSpec, databaseSpec, keyValueSpec } from '../shared/aws-config';
 import { toHttpRequest, toHttpResult, type HttpEvent, type HttpResult } from '../shared/http-event';
 import { createLambdaLogger } from '../shared/lambda-logger';
+import { lazyKeyValueStore } from '../shared/lazy-ports';
 
 const { logger, powertools } = createLambdaLogger('api');
 
 const app = (async () => {
-  const [db, store, kv] = await Promise.all([openDatabase(await databaseSpec(), logger), analyticsSpec().then(openAnalyticsStore), openKeyValueStore(keyValueSpec())]);
+  const kvSpec = keyValueSpec();
+  const kv = lazyKeyValueStore(() => openKeyValueStore(kvSpec));
+  const [db, store] = await Promise.all([openDatabase(await databaseSpec(), logger), analyticsSpec().then(openAnalyticsStore)]);
   const router = new Router();
   router.add(['GET', 'HEAD'], '/_health', async () => json(200, { status: 'ok' }));
   registerApiRoutes(router, { db, store, kv });

@@ -7,13 +7,15 @@ import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-st
 import { EmfMetrics } from '../../lib/observability/metrics';
 import { openAnalyticsStore, openBlobStore } from '../../lib/platform/ports';
 import { analyticsSpec, blobSpec } from '../shared/aws-config';
+import { lazyBlobStore } from '../shared/lazy-ports';
 import { createLambdaLogger } from '../shared/lambda-logger';
 
 const { logger, powertools } = createLambdaLogger('clickhouse-loader');
 
 const loader = (async () => {
   const store = await openAnalyticsStore(await analyticsSpec());
-  const deadLetters = createBlobDeadLetterStore(await openBlobStore(blobSpec()));
+  const blobs = blobSpec();
+  const deadLetters = createBlobDeadLetterStore(lazyBlobStore(() => openBlobStore(blobs)));
   return createClickHouseLoader({ store, deadLetters, logger, metrics: new EmfMetrics() });
 })();
 

@@ -8,6 +8,7 @@ import { createIngestionConsumer } from '../../lib/ingestion/ingestion-consumer'
 import { EmfMetrics } from '../../lib/observability/metrics';
 import { openBlobStore, openBus, openDatabase } from '../../lib/platform/ports';
 import { blobSpec, busSpec, databaseSpec } from '../shared/aws-config';
+import { lazyBlobStore } from '../shared/lazy-ports';
 import { createLambdaLogger } from '../shared/lambda-logger';
 
 const { logger, powertools } = createLambdaLogger('ingestion-consumer');
@@ -15,7 +16,8 @@ const { logger, powertools } = createLambdaLogger('ingestion-consumer');
 const consumer = (async () => {
   const db = await openDatabase(await databaseSpec(), logger);
   const bus = await openBus(busSpec(['events_processed']), logger);
-  const deadLetters = createBlobDeadLetterStore(await openBlobStore(blobSpec()));
+  const blobs = blobSpec();
+  const deadLetters = createBlobDeadLetterStore(lazyBlobStore(() => openBlobStore(blobs)));
   return createIngestionConsumer({ db, bus, teams: new TeamDirectory(db), deadLetters, logger, metrics: new EmfMetrics() });
 })();
 

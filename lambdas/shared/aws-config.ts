@@ -1,6 +1,11 @@
 import type { StreamName } from '../../lib/ports/bus';
 import type { AnalyticsSpec, BlobSpec, BusSpec, DatabaseSpec, KeyValueSpec } from '../../lib/platform/ports';
-import { readJsonSecret } from '../../lib/adapters/aws/secrets';
+
+/**
+ * Secrets Manager's client loads only in the functions that read a secret (a static import costs
+ * every cold start ~60 ms of SDK loading, capture's included: bench/lambda.bench.ts).
+ */
+const readJsonSecret = async <T>(secretId: string): Promise<T> => (await import('../../lib/adapters/aws/secrets')).readJsonSecret<T>(secretId);
 
 /** A Lambda's configuration is wrong: fails the cold start with the variable's name. */
 export class LambdaConfigError extends Error {

@@ -60,12 +60,16 @@ export async function openDatabase(spec: DatabaseSpec, logger: Logger): Promise<
   }
 }
 
+/** A ClickHouse URL `chdb://<path>` names a chDB folder, so a secret or CLICKHOUSE_URL can point at chDB. */
+const CHDB_URL_PREFIX = 'chdb://';
+
 export async function openAnalyticsStore(spec: AnalyticsSpec): Promise<AnalyticsStore> {
   const { ClickHouseStore, createClickHouseClient } = await import('../adapters/clickhouse-store');
-  if (spec.kind === 'clickhouse') return new ClickHouseStore(createClickHouseClient(spec, { request_timeout: 60_000 }));
+  if (spec.kind === 'clickhouse' && !spec.url.startsWith(CHDB_URL_PREFIX)) return new ClickHouseStore(createClickHouseClient(spec, { request_timeout: 60_000 }));
+  const dir = spec.kind === 'chdb' ? spec.dir : spec.url.slice(CHDB_URL_PREFIX.length);
   const [{ createClient }, { createChdbConnection }] = await Promise.all([import('@clickhouse/client'), import('chdb/connection')]);
   // chDB pins its own copy of @clickhouse/client-common; the connection is the same interface.
-  return new ClickHouseStore(createClient({ connection: createChdbConnection({ path: spec.dir }) as never }));
+  return new ClickHouseStore(createClient({ connection: createChdbConnection({ path: dir }) as never }));
 }
 
 export async function openCache(spec: CacheSpec): Promise<Cache> {

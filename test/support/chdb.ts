@@ -10,9 +10,13 @@ import type { AnalyticsStore } from '../../lib/ports/analytics-store';
  * Jest worker shares one folder; the tables are emptied when a file opens it. Close it in afterAll.
  */
 export async function openTestStore(): Promise<AnalyticsStore> {
-  const dir = path.join(os.tmpdir(), `hedgerow-chdb-${process.env.JEST_WORKER_ID ?? '0'}-${process.ppid}`);
-  const store = await openAnalyticsStore({ kind: 'chdb', dir });
+  const store = await openAnalyticsStore({ kind: 'chdb', dir: testChdbDir() });
   await migrateClickHouse(store);
   for (const table of TABLES) await store.command(`TRUNCATE TABLE IF EXISTS ${table.name}`);
   return store;
+}
+
+/** The chDB folder of this Jest worker (chDB binds one folder per process): open nothing else. */
+export function testChdbDir(): string {
+  return path.join(os.tmpdir(), `hedgerow-chdb-${process.env.JEST_WORKER_ID ?? '0'}-${process.ppid}`);
 }

@@ -64,7 +64,11 @@ export class S3BlobStore implements BlobStore {
   }
 }
 
-/** A client for S3 or, with an endpoint, for an S3-compatible server (path-style addressing). */
-export function createS3Client(config: S3ClientConfig = {}): S3Client {
-  return new S3Client({ ...(config.endpoint ? { forcePathStyle: true } : {}), ...config });
+/**
+ * A client for S3 or, with an endpoint, for an S3-compatible server (path-style addressing). The
+ * endpoint may also come from the SDK's own variables (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL).
+ */
+export function createS3Client(config: S3ClientConfig = {}, env: NodeJS.ProcessEnv = process.env): S3Client {
+  const custom = config.endpoint ?? (env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
+  return new S3Client({ ...(custom ? { forcePathStyle: true } : {}), ...config });
 }
