@@ -1,13 +1,28 @@
 import type { AnalyticsStore } from '../ports/analytics-store';
-import { TABLES, clusterDdl, singleNodeDdl, type TableSpec } from './schema';
+import {
+  REPLAY_TABLES,
+  REPLAY_VIEWS,
+  TABLES,
+  clusterDdl,
+  clusterViewDdl,
+  singleNodeDdl,
+  singleNodeViewDdl,
+  type MaterializedViewSpec,
+  type TableSpec,
+} from './schema';
 
 export interface ClickHouseMigration {
   readonly version: number;
   readonly name: string;
   readonly tables: readonly TableSpec[];
+  /** Created after the tables. */
+  readonly views?: readonly MaterializedViewSpec[];
 }
 
-export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [{ version: 1, name: 'ingestion_tables', tables: TABLES }];
+export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
+  { version: 1, name: 'ingestion_tables', tables: TABLES },
+  { version: 2, name: 'session_replay', tables: REPLAY_TABLES, views: REPLAY_VIEWS },
+];
 
 export interface ClickHouseTopology {
   /** A self-managed cluster's name; absent for a single node, chDB or ClickHouse Cloud. */
@@ -18,9 +33,11 @@ export interface ClickHouseTopology {
 
 /** The statements a migration runs, for a single node or a cluster. */
 export function migrationStatements(migration: ClickHouseMigration, topology: ClickHouseTopology = {}): string[] {
-  return migration.tables.flatMap((t) =>
-    topology.cluster ? clusterDdl(t, topology.cluster, topology.database ?? 'default') : [singleNodeDdl(t)],
-  );
+  const { cluster, database = 'default' } = topology;
+  return [
+    ...migration.tables.flatMap((t) => (cluster ? clusterDdl(t, cluster, database) : [singleNodeDdl(t)])),
+    ...(migration.views ?? []).map((v) => (cluster ? clusterViewDdl(v, cluster, database) : singleNodeViewDdl(v))),
+  ];
 }
 
 /**

@@ -170,4 +170,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
          updated_at timestamptz NOT NULL DEFAULT now())`,
     ],
   },
+  {
+    version: 4,
+    name: 'session_replay_settings',
+    statements: [
+      // Recording is off until a project opts in (the remote config then turns posthog-js' recorder on).
+      `ALTER TABLE posthog_team ADD COLUMN IF NOT EXISTS session_recording_opt_in boolean NOT NULL DEFAULT false`,
+      // Days a recording is kept; one of 30, 90, 365, 1825 (each is a blob-store prefix with its own lifecycle rule).
+      `ALTER TABLE posthog_team ADD COLUMN IF NOT EXISTS session_recording_retention_period_days integer NOT NULL DEFAULT 30
+         CHECK (session_recording_retention_period_days IN (30, 90, 365, 1825))`,
+    ],
+  },
 ];

@@ -1,0 +1,220 @@
+import type { Team } from '../accounts/accounts-repository';
+import { personsByDistinctIds, type PersonView } from '../clickhouse/person-queries';
+import { BadRequestError, NotFoundError } from '../http/errors';
+import type { Router } from '../http/router';
+import { json, type HttpRequest, type HttpResponse } from '../http/types';
+import type { AnalyticsStore } from '../ports/analytics-store';
+import type { BlobStore } from '../ports/blob-store';
+import type { Database } from '../ports/database';
+import { PARTS_PREFIX, RETENTION_PERIODS_DAYS, isBlockOf, isRetentionPeriod, sessionPrefix, type RetentionPeriodDays } from '../replay/block-key';
+import { blockLines } from '../replay/block-writer';
+import { deleteRecordingRows, getRecording, listBlocks, listRecordings, type RecordingSummary, type ReplayTopology } from '../replay/recording-queries';
+import { loadTeamReplaySettings, updateTeamReplaySettings } from '../replay/replay-settings';
+import { isValidSessionId } from '../replay/session-id';
+import { ApiAuthenticator, resolveProject, requireScope } from './auth';
+import { projectJson } from './projects-api';
+import { parseJsonBody } from './request';
+import { recordingFiltersOf } from './session-recordings-filters';
+
+export interface SessionRecordingsApiDeps {
+  readonly db: Database;
+  readonly store: AnalyticsStore;
+  readonly blobs: BlobStore;
+  /** @default a new ApiAuthenticator over `db` */
+  readonly auth?: ApiAuthenticator;
+  /** Set on a self-managed ClickHouse cluster, so deletes reach the sharded tables. */
+  readonly topology?: ReplayTopology;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+  /** Called after a project's replay settings changed (e.g. to drop the remote-config cache). */
+  readonly onReplaySettingsChanged?: (teamId: number) => void | Promise<void>;
+}
+
+/** PostHog's limit on blocks per snapshot request made with a personal API key. */
+const MAX_BLOCKS_PER_REQUEST = 20;
+const DAY_MS = 24 * 3600 * 1000;
+/** PostHog's `session_recording_retention_period` values ↔ days. */
+const RETENTION_NAMES: Record<string, RetentionPeriodDays> = { '30d': 30, '90d': 90, '1y': 365, '5y': 1825 };
+const retentionName = (days: number) => Object.keys(RETENTION_NAMES).find((k) => RETENTION_NAMES[k] === days) ?? `${days}d`;
+
+function personJson(person: PersonView | undefined): Record<string, unknown> | null {
+  if (!person) return null;
+  const email = person.properties.email;
+  return { id: person.id, uuid: person.id, name: typeof email === 'string' ? email : person.distinctIds[0], distinct_ids: person.distinctIds, properties: person.properties, created_at: person.createdAt };
+}
+
+/** A recording as PostHog's SessionRecordingSerializer shows it. */
+function recordingJson(r: RecordingSummary, person: PersonView | undefined, now: Date): Record<string, unknown> {
+  const activeSeconds = Math.round(r.activeMilliseconds / 1000);
+  const expiry = Date.parse(r.startTime) + r.retentionDays * DAY_MS;
+  return {
+    id: r.sessionId,
+    distinct_id: r.distinctId,
+    viewed: false,
+    viewers: [],
+    recording_duration: r.durationSeconds,
+    active_seconds: activeSeconds,
+    inactive_seconds: Math.max(0, r.durationSeconds - activeSeconds),
+    start_time: r.startTime,
+    end_time: r.endTime,
+    click_count: r.clickCount,
+    keypress_count: r.keypressCount,
+    mouse_activity_count: r.mouseActivityCount,
+    console_log_count: r.consoleLogCount,
+    console_warn_count: r.consoleWarnCount,
+    console_error_count: r.consoleErrorCount,
+    start_url: r.startUrl,
+    person: personJson(person),
+    retention_period_days: r.retentionDays,
+    expiry_time: new Date(expiry).toISOString(),
+    recording_ttl: Math.max(0, Math.ceil((expiry - now.getTime()) / DAY_MS)),
+    snapshot_source: r.snapshotSource,
+    snapshot_library: r.snapshotLibrary,
+    ongoing: false,
+    activity_score: null,
+    storage: 'object_storage',
+  };
+}
+
+export function createSessionRecordingsApi(deps: SessionRecordingsApiDeps) {
+  const auth = deps.auth ?? new ApiAuthenticator(deps.db);
+  const now = deps.now ?? (() => new Date());
+
+  async function project(req: HttpRequest, scope: string): Promise<Team> {
+    const caller = await auth.authenticate(req);
+    requireScope(caller, scope);
+    return resolveProject(deps.db, caller, req.params?.id);
+  }
+
+  async function recordingOf(req: HttpRequest, team: Team): Promise<RecordingSummary> {
+    const sessionId = req.params?.sessionId ?? '';
+    if (!isValidSessionId(sessionId)) throw new NotFoundError('Recording not found.');
+    const recording = await getRecording(deps.store, team.id, sessionId, now());
+    if (!recording) throw new NotFoundError('Recording not found.');
+    return recording;
+  }
+
+  return {
+    /** GET …/session_recordings/ */
+    async list(req: HttpRequest): Promise<HttpResponse> {
+      const team = await project(req, 'session_recording:read');
+      const at = now();
+      const filters = await recordingFiltersOf(req, deps.store, team.id, at);
+      if (!filters) return json(200, { results: [], has_next: false, version: 4 });
+      const rows = await listRecordings(deps.store, team.id, { ...filters, limit: filters.limit + 1 });
+      const page = rows.slice(0, filters.limit);
+      const persons = await personsByDistinctIds(deps.store, team.id, [...new Set(page.map((r) => r.distinctId))]);
+      return json(200, { results: page.map((r) => recordingJson(r, persons.get(r.distinctId), at)), has_next: rows.length > filters.limit, version: 4 });
+    },
+
+    /** GET …/session_recordings/:sessionId/ */
+    async retrieve(req: HttpRequest): Promise<HttpResponse> {
+      const team = await project(req, 'session_recording:read');
+      const recording = await recordingOf(req, team);
+      const persons = await personsByDistinctIds(deps.store, team.id, [recording.distinctId]);
+      return json(200, recordingJson(recording, persons.get(recording.distinctId), now()));
+    },
+
+    /**
+     * GET …/session_recordings/:sessionId/snapshots/ — without `source`, the blocks as PostHog's
+     * `blob_v2` sources (`blob_key` = the block's index in time order); with `source=blob_v2` and
+     * `blob_key`, or `start_blob_key`/`end_blob_key` (at most 20 blocks), the blocks' JSONL.
+     */
+    async snapshots(req: HttpRequest): Promise<HttpResponse> {
+      const team = await project(req, 'session_recording:read');
+      const recording = await recordingOf(req, team);
+      const blocks = await listBlocks(deps.store, team.id, recording.sessionId);
+      const source = req.query.get('source');
+      if (source === null || source === '') {
+        return json(200, { sources: blocks.map((b, i) => ({ source: 'blob_v2', start_timestamp: b.startTime, end_timestamp: b.endTime, blob_key: String(i) })) });
+      }
+      if (source !== 'blob_v2') throw new BadRequestError('invalid_input', 'Invalid source must be one of [blob_v2].', 'source');
+      const single = req.query.get('blob_key');
+      const start = blockIndex(single ?? req.query.get('start_blob_key'), single !== null ? 'blob_key' : 'start_blob_key');
+      const end = single !== null ? start : blockIndex(req.query.get('end_blob_key'), 'end_blob_key');
+      if (end < start) throw new BadRequestError('invalid_input', 'end_blob_key must not be below start_blob_key.', 'end_blob_key');
+      if (end - start >= MAX_BLOCKS_PER_REQUEST) throw new BadRequestError('invalid_input', `Cannot request more than ${MAX_BLOCKS_PER_REQUEST} blob keys at once.`);
+      if (end >= blocks.length) throw new NotFoundError('Block index out of range.');
+      const parts: string[] = [];
+      for (const block of blocks.slice(start, end + 1)) {
+        if (!isBlockOf(block.key, team.id, recording.sessionId)) throw new NotFoundError('Recording not found.');
+        const body = await deps.blobs.get(block.key);
+        if (!body) throw new NotFoundError('Block not found.');
+        parts.push(blockLines(body));
+      }
+      return { status: 200, headers: { 'content-type': 'application/jsonl' }, body: parts.join('') };
+    },
+
+    /** DELETE …/session_recordings/:sessionId/ — its blocks (every retention prefix), parts and rows. */
+    async destroy(req: HttpRequest): Promise<HttpResponse> {
+      const team = await project(req, 'session_recording:write');
+      const recording = await recordingOf(req, team);
+      for (const days of RETENTION_PERIODS_DAYS) {
+        for (const key of await deps.blobs.list(sessionPrefix(days, team.id, recording.sessionId))) {
+          if (isBlockOf(key, team.id, recording.sessionId)) await deps.blobs.delete(key);
+        }
+      }
+      for (const key of await deps.blobs.list(`${PARTS_PREFIX}${team.id}/${recording.sessionId}/`)) await deps.blobs.delete(key);
+      await deleteRecordingRows(deps.store, team.id, recording.sessionId, deps.topology);
+      return { status: 204, headers: {} };
+    },
+
+    /**
+     * PATCH /api/projects/:id/ with the replay settings: `session_recording_opt_in` (boolean) and
+     * `session_recording_retention_period` ("30d" | "90d" | "1y" | "5y", PostHog's field) or
+     * `session_recording_retention_period_days` (30 | 90 | 365 | 1825). Other fields are refused.
+     */
+    async updateProject(req: HttpRequest): Promise<HttpResponse> {
+      const team = await project(req, 'project:write');
+      const body = parseJsonBody(req);
+      let optIn: boolean | undefined;
+      let retentionDays: RetentionPeriodDays | undefined;
+      for (const [field, value] of Object.entries(body)) {
+        if (field === 'session_recording_opt_in') {
+          if (typeof value !== 'boolean') throw new BadRequestError('invalid_input', 'Must be a boolean.', field);
+          optIn = value;
+        } else if (field === 'session_recording_retention_period') {
+          if (typeof value !== 'string' || !(value in RETENTION_NAMES)) throw new BadRequestError('invalid_choice', `"${String(value)}" is not a valid choice (30d, 90d, 1y, 5y).`, field);
+          retentionDays = RETENTION_NAMES[value];
+        } else if (field === 'session_recording_retention_period_days') {
+          if (!isRetentionPeriod(value)) throw new BadRequestError('invalid_choice', `Must be one of ${RETENTION_PERIODS_DAYS.join(', ')}.`, field);
+          retentionDays = value;
+        } else {
+          throw new BadRequestError('invalid_input', `${field} cannot be changed here (only the session recording settings).`, field);
+        }
+      }
+      const settings = Object.keys(body).length ? await updateTeamReplaySettings(deps.db, team.id, { optIn, retentionDays }) : await loadTeamReplaySettings(deps.db, team.id);
+      if (!settings) throw new NotFoundError('Project not found.');
+      await deps.onReplaySettingsChanged?.(team.id);
+      return json(200, {
+        ...projectJson(team),
+        session_recording_opt_in: settings.optIn,
+        session_recording_retention_period: retentionName(settings.retentionDays),
+        session_recording_retention_period_days: settings.retentionDays,
+      });
+    },
+  };
+}
+
+function blockIndex(value: string | null, name: string): number {
+  if (value === null || value === '') throw new BadRequestError('invalid_input', 'Must provide both start blob key and end blob key (or blob_key).', name);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || !/^\d+$/.test(value)) throw new BadRequestError('invalid_input', 'Blob keys must be integers.', name);
+  return n;
+}
+
+/**
+ * The recording routes under /api/projects/:id and /api/environments/:id (PATCH of the project
+ * itself is not registered here: see `updateProject`).
+ */
+export function registerSessionRecordingRoutes(router: Router, deps: SessionRecordingsApiDeps): ReturnType<typeof createSessionRecordingsApi> {
+  const api = createSessionRecordingsApi(deps);
+  for (const root of ['/api/projects', '/api/environments']) {
+    const base = `${root}/:id/session_recordings`;
+    router.add('GET', base, api.list);
+    router.add('GET', `${base}/:sessionId`, api.retrieve);
+    router.add('DELETE', `${base}/:sessionId`, api.destroy);
+    router.add('GET', `${base}/:sessionId/snapshots`, api.snapshots);
+  }
+  return api;
+}
