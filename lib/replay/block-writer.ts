@@ -54,6 +54,9 @@ export interface BlockRow {
   retention_period_days: number;
 }
 
+/** rrweb JSONL: level 3 compresses ~13× at a third of level 6's time (which gains ~10 %). */
+const GZIP_LEVEL = 3;
+
 export interface BuiltBlock {
   readonly key: string;
   /** gzip of the JSONL. */
@@ -103,7 +106,7 @@ export function buildBlock(input: BlockInput): BuiltBlock {
   const sequences = [...input.sequenceNumbers].sort();
   return {
     key,
-    body: gzipSync(content),
+    body: gzipSync(content, { level: GZIP_LEVEL }),
     row: {
       team_id: input.teamId,
       session_id: input.sessionId,

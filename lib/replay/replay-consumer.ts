@@ -23,6 +23,8 @@ export interface ReplayConsumerDeps {
   readonly metrics: Metrics;
   /** How long a team's settings are cached. @default 30 s */
   readonly settingsTtlMs?: number;
+  /** Sessions whose blocks are built and written at once. @default 8 */
+  readonly writeConcurrency?: number;
 }
 
 interface Item {
@@ -107,20 +109,26 @@ export function createReplayConsumer(deps: ReplayConsumerDeps): BatchHandler {
     const failed: string[] = [];
     const rows: BlockRow[] = [];
     const partsToDelete: string[] = [];
-    for (const [key, work] of sessions) {
+    // Sessions are independent: their blocks are built and written with some concurrency (S3
+    // puts take tens of ms each); rows keep the batch's session order.
+    const outcomes = await mapConcurrently([...sessions], deps.writeConcurrency ?? 8, async ([key, work]) => {
       const fresh = work.items.filter((i) => !isStored(stored.get(key), positionOf(i.record)));
       if (fresh.length < work.items.length) metrics.increment('replay_records_deduplicated', {}, work.items.length - fresh.length);
-      if (fresh.length === 0) continue;
+      if (fresh.length === 0) return undefined;
       try {
         const outcome = await buildSessionBlock(fresh, work.settings, stored.get(key));
-        if (!outcome) continue;
-        await writeBlock(deps.blobs, outcome.block);
-        rows.push(outcome.block.row);
-        partsToDelete.push(...outcome.partKeys);
+        if (outcome) await writeBlock(deps.blobs, outcome.block);
+        return outcome;
       } catch (error) {
         logger.error('replay block not written; records will be retried', { session: key, error });
         for (const i of fresh) failed.push(i.record.kinesis.sequenceNumber);
+        return undefined;
       }
+    });
+    for (const outcome of outcomes) {
+      if (!outcome) continue;
+      rows.push(outcome.block.row);
+      partsToDelete.push(...outcome.partKeys);
     }
 
     await insertBlockRows(deps.store, rows);
@@ -132,6 +140,8 @@ export function createReplayConsumer(deps: ReplayConsumerDeps): BatchHandler {
     for (const key of partsToDelete) {
       await deps.blobs.delete(key).catch((error: unknown) => logger.warn('replay part not deleted (the sweeper will)', { key, error }));
     }
+    const order = new Map(batch.Records.map((r, i) => [r.kinesis.sequenceNumber, i]));
+    failed.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
@@ -179,4 +189,18 @@ export function createReplayConsumer(deps: ReplayConsumerDeps): BatchHandler {
     });
     return { block, partKeys };
   }
+}
+
+/** `fn` over `items` with at most `limit` calls in flight; results in the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
