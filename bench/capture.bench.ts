@@ -15,7 +15,7 @@ import type { HttpRequest } from '../lib/http/types';
 import { silentLogger } from '../lib/observability/logger';
 import type { BusRecord, EventBus } from '../lib/ports/bus';
 
-const FIXTURE = join(__dirname, '../../shared/fixtures/sdk-wire/posthog-js/05-i_v0_e.json');
+const FIXTURE = join(__dirname, '../test/fixtures/sdk-wire/posthog-js/05-i_v0_e.json');
 const EVENTS_PER_BATCH = 50;
 const TARGET_EVENT_BYTES = 1000;
 

@@ -17,7 +17,7 @@ import { openAnalyticsStore } from '../lib/platform/ports';
 import { eventually, startHedgerow, type RunningHedgerow } from '../test/support/hedgerow-process';
 import { makePosthogJsBatch } from './capture.bench';
 
-const FIXTURE = path.join(__dirname, '../../shared/fixtures/sdk-wire/posthog-js/05-i_v0_e.json');
+const FIXTURE = path.join(__dirname, '../test/fixtures/sdk-wire/posthog-js/05-i_v0_e.json');
 const EVENTS_PER_BATCH = 50;
 
 /** 80 % anonymous visitors (personless, as posthog-js sends them), 20 % identified users from a pool of 2,000. */

@@ -5,8 +5,8 @@ import { capturePathOf } from '../../lib/capture/paths';
 import { partitionKeyOf } from '../../lib/ingestion/records';
 import { CLIENT_IP, harness, NOW, request, TEAM_ID } from './capture-harness';
 
-/** The real SDK captures (../shared/fixtures/sdk-wire): bodies re-gzipped as sent, headers from the logs. */
-const WIRE = join(__dirname, '../../../shared/fixtures/sdk-wire');
+/** The real SDK captures (test/fixtures/sdk-wire, copied from ../shared/fixtures): bodies re-gzipped as sent, headers from the logs. */
+const WIRE = join(__dirname, '../fixtures/sdk-wire');
 
 interface LoggedRequest {
   method: string;

@@ -6,7 +6,7 @@ import { FlagsRequestError, parseFlagsRequest } from '../../lib/flags/flags-requ
 import { HttpError } from '../../lib/http/errors';
 import type { HttpRequest } from '../../lib/http/types';
 
-const FIXTURES = path.join(__dirname, '../../../shared/fixtures/sdk-wire');
+const FIXTURES = path.join(__dirname, '../fixtures/sdk-wire');
 const fixture = (file: string) => fs.readFileSync(path.join(FIXTURES, file));
 
 function req(body: Buffer | string, options: { contentType?: string; query?: string; encoding?: string; method?: string } = {}): HttpRequest {

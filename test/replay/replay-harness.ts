@@ -6,7 +6,7 @@ import { COMPRESSION_2024_10 } from '../../lib/replay/decompress-events';
 
 export { MemoryBus, MapTokens, TOKEN, TEAM_ID, NOW, request, gzipJson, bodyOf } from '../capture/capture-harness';
 
-const FIXTURE = path.join(__dirname, '../../../shared/fixtures/sdk-wire/posthog-js/06-s.json');
+const FIXTURE = path.join(__dirname, '../fixtures/sdk-wire/posthog-js/06-s.json');
 
 /** The real `/s/` body posthog-js 1.449.2 sent (decoded): one `$snapshot` event. */
 export function fixtureBody(): Record<string, unknown>[] {
