@@ -1,0 +1,81 @@
+/**
+ * The contract between the query API (lib/api/query-api.ts), the query service (cache, async,
+ * cancel) and the runners of each query kind (lib/query/*, lib/hogql/*). A runner is a pure
+ * function of its query and this context: it prints ClickHouse SQL constrained to
+ * `ctx.teamId`, runs it on `ctx.store` with `querySettings(ctx)`, and returns PostHog's
+ * response body for that kind.
+ */
+import type { Cohort, PropertyFilter } from '../flags/types';
+import type { AnalyticsStore } from '../ports/analytics-store';
+
+export interface QueryLimits {
+  /** ClickHouse max_execution_time, seconds (shorter than API Gateway's 30 s). */
+  readonly maxExecutionTimeSeconds: number;
+  /** ClickHouse max_memory_usage, bytes. */
+  readonly maxMemoryUsageBytes: number;
+  /** ClickHouse max_result_rows. */
+  readonly maxResultRows: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = {
+  maxExecutionTimeSeconds: 25,
+  maxMemoryUsageBytes: 2 * 1024 ** 3,
+  maxResultRows: 1_000_000,
+};
+
+/** One step of an action (PostHog's ActionStepJSON); steps are ORed. */
+export interface ActionStep {
+  readonly event?: string | null;
+  readonly url?: string | null;
+  readonly url_matching?: 'contains' | 'regex' | 'exact' | null;
+  readonly text?: string | null;
+  readonly text_matching?: 'contains' | 'regex' | 'exact' | null;
+  readonly href?: string | null;
+  readonly href_matching?: 'contains' | 'regex' | 'exact' | null;
+  readonly selector?: string | null;
+  readonly tag_name?: string | null;
+  readonly properties?: readonly PropertyFilter[] | null;
+}
+
+export interface ActionDefinition {
+  readonly id: number;
+  readonly team_id: number;
+  readonly name: string;
+  readonly steps: readonly ActionStep[];
+}
+
+export interface QueryContext {
+  readonly teamId: number;
+  /** The project's IANA time zone ('UTC' by default); intervals and date ranges are in it. */
+  readonly timezone: string;
+  /** "Now" for relative date ranges (fixed in tests). */
+  readonly now: Date;
+  readonly store: AnalyticsStore;
+  readonly limits: QueryLimits;
+  /** ClickHouse query_id for cancellation; runners that issue several queries suffix it. */
+  readonly queryId?: string;
+  readonly signal?: AbortSignal;
+  /** The team's action with this id, or undefined (deleted / another team's). */
+  readonly loadAction: (id: number) => Promise<ActionDefinition | undefined>;
+  /** The team's cohort with this id, or undefined (deleted / another team's). */
+  readonly loadCohort: (id: number) => Promise<Cohort | undefined>;
+  /** The team's group types: index (0–4) → name. */
+  readonly groupTypes: ReadonlyMap<number, string>;
+}
+
+/** PostHog's response body for a query kind (`results` plus kind-specific fields). */
+export type QueryResponse = Record<string, unknown>;
+
+/** Runs one kind of query. `query` has been checked to be an object with that `kind`. */
+export type QueryRunner = (query: Record<string, unknown>, ctx: QueryContext) => Promise<QueryResponse>;
+
+/** ClickHouse settings every query of this context runs with (the resource limits). */
+export function querySettings(ctx: Pick<QueryContext, 'limits'>): Record<string, string | number> {
+  return {
+    max_execution_time: ctx.limits.maxExecutionTimeSeconds,
+    max_memory_usage: ctx.limits.maxMemoryUsageBytes,
+    max_result_rows: ctx.limits.maxResultRows,
+    result_overflow_mode: 'throw',
+    readonly: 2,
+  };
+}
