@@ -4,12 +4,12 @@ import { TeamDirectory } from '../accounts/team-directory';
 import { createTokenLookup, publishTeamToken } from '../accounts/token-directory';
 import { FileLog } from '../adapters/local/file-log/file-log';
 import { LogConsumer } from '../adapters/local/file-log/log-consumer';
-import { registerApiRoutes } from '../api/api-routes';
-import { CAPTURE_PATHS, createCaptureHandler } from '../capture/capture-handler';
 import { createClickHouseLoader } from '../clickhouse/loader';
 import { migrateClickHouse } from '../clickhouse/migrate';
 import { createBlobDeadLetterStore } from '../dead-letters/dead-letter-store';
-import { Router, withErrorHandling } from '../http/router';
+import { PostgresFlagDataSource } from '../flags/flag-data-source';
+import { FlagDefinitionsStore } from '../flags/flag-definitions';
+import { withErrorHandling } from '../http/router';
 import { json } from '../http/types';
 import { createIngestionConsumer } from '../ingestion/ingestion-consumer';
 import type { Logger } from '../observability/logger';
@@ -18,11 +18,16 @@ import type { AnalyticsStore } from '../ports/analytics-store';
 import type { Database } from '../ports/database';
 import type { KeyValueStore } from '../ports/key-value-store';
 import { migratePostgres } from '../postgres/migrate';
+import { createNewSessionRateLimiter } from '../replay/rate-limiter';
+import { createReplayConsumer } from '../replay/replay-consumer';
+import { createSessionRecordingSettings } from '../replay/replay-settings';
+import { sweepExpiredRecordings } from '../replay/retention-sweeper';
 import { bootstrapLocalAccounts } from './bootstrap';
 import type { LocalConfig } from './config';
 import { lockDataDir } from './data-dir-lock';
 import { startHttpServer } from './http-server';
 import { openAnalyticsStore, openBlobStore, openDatabase, openKeyValueStore } from './ports';
+import { buildRouter } from './routes';
 
 export interface LocalPlatform {
   readonly url: string;
@@ -41,10 +46,13 @@ export interface LocalPlatform {
 /** The largest body any route accepts (/s/ takes 25 MiB); routes apply their own smaller caps. */
 const MAX_BODY_BYTES = 25 * 1024 * 1024;
 
+/** How often the local platform deletes expired recordings (S3 lifecycle rules do it on AWS). */
+const RETENTION_SWEEP_MS = 60 * 60 * 1000;
+
 /**
- * The whole platform in one process: capture, the ingestion consumer and the ClickHouse loader
- * on the durable local log, the API, on embedded engines in one data folder (or on the servers
- * the configuration names).
+ * The whole platform in one process: capture, /flags, the ingestion consumer, the ClickHouse
+ * loader and the replay consumer on the durable local log, the API, on embedded engines in one
+ * data folder (or on the servers the configuration names).
  */
 export async function startLocalPlatform(config: LocalConfig, logger: Logger): Promise<LocalPlatform> {
   const release = lockDataDir(config.dataDir);
@@ -99,18 +107,44 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
       batchSize: 2000,
       maxBatchingWindowMs: 200,
     });
-    ingestion.start();
-    loader.start();
-    closers.push(() => loader.stop());
-    closers.push(() => ingestion.stop());
+    const replayConsumer = new LogConsumer(bus, {
+      name: 'replay-consumer',
+      stream: 'recordings',
+      handler: createReplayConsumer({ blobs, store, db, deadLetters, logger, metrics }),
+      deadLetters,
+      logger,
+      batchSize: 200,
+      maxBatchingWindowMs: 500,
+    });
+    for (const consumer of [ingestion, loader, replayConsumer]) {
+      consumer.start();
+      closers.push(() => consumer.stop());
+    }
 
-    const router = new Router();
-    const capture = createCaptureHandler({ bus, tokens: createTokenLookup(kv, { negativeTtlMs: 1000 }), logger });
-    for (const p of CAPTURE_PATHS) router.add('*', p, capture);
-    router.add(['GET', 'HEAD'], '/_health', async () =>
-      json(200, { status: 'ok', consumers: { 'ingestion-consumer': { lag_bytes: ingestion.lag() }, 'clickhouse-loader': { lag_bytes: loader.lag() } } }),
-    );
-    registerApiRoutes(router, { db, store, kv });
+    const sweep = () => sweepExpiredRecordings(blobs, store).catch((error: unknown) => logger.warn('retention sweep failed', { error }));
+    const sweeper = setInterval(sweep, RETENTION_SWEEP_MS);
+    sweeper.unref();
+    closers.push(() => clearInterval(sweeper));
+
+    const definitions = new FlagDefinitionsStore({ db, kv, ttlMs: 1_000 });
+    const router = buildRouter({
+      bus,
+      db,
+      store,
+      kv,
+      blobs,
+      tokens: createTokenLookup(kv, { negativeTtlMs: 1000 }),
+      definitions,
+      flagData: new PostgresFlagDataSource(db),
+      settings: createSessionRecordingSettings(db),
+      replayRateLimiter: createNewSessionRateLimiter(),
+      logger,
+      health: async () =>
+        json(200, {
+          status: 'ok',
+          consumers: Object.fromEntries([ingestion, loader, replayConsumer].map((c) => [c.name, { lag_bytes: c.lag() }])),
+        }),
+    });
     const server = await startHttpServer(withErrorHandling((req) => router.handle(req), logger), {
       port: config.port,
       host: config.host,
@@ -130,6 +164,7 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
       async flush(timeoutMs = 30_000) {
         await ingestion.drain(timeoutMs);
         await loader.drain(timeoutMs);
+        await replayConsumer.drain(timeoutMs);
       },
       stop: closeAll,
     };

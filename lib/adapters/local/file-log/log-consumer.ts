@@ -55,6 +55,10 @@ export class LogConsumer {
     };
   }
 
+  get name(): string {
+    return this.options.name;
+  }
+
   start(): void {
     const { stream, name } = this.options;
     this.unsubscribe = this.log.onAppend(stream, () => this.notify());

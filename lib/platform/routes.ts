@@ -1,0 +1,89 @@
+import type { TokenLookup } from '../accounts/token-lookup';
+import { ApiAuthenticator } from '../api/auth';
+import { registerApiRoutes } from '../api/api-routes';
+import { registerSessionRecordingRoutes } from '../api/session-recordings-api';
+import { CAPTURE_PATHS, createCaptureHandler } from '../capture/capture-handler';
+import type { FlagDataSource } from '../flags/flag-data-source';
+import type { FlagDefinitionsStore } from '../flags/flag-definitions';
+import { createFlagsHandler } from '../flags/flags-handler';
+import { createLocalEvaluationHandler } from '../flags/local-evaluation-handler';
+import { createRemoteConfigHandler, type RemoteConfigSettings } from '../flags/remote-config';
+import { Router } from '../http/router';
+import { json, type HttpHandler } from '../http/types';
+import type { Logger } from '../observability/logger';
+import type { AnalyticsStore } from '../ports/analytics-store';
+import type { EventBus } from '../ports/bus';
+import type { Database } from '../ports/database';
+import type { BlobStore } from '../ports/blob-store';
+import type { KeyValueStore } from '../ports/key-value-store';
+import { REPLAY_PATHS, createReplayCaptureHandler } from '../replay/replay-capture-handler';
+import type { NewSessionRateLimiter } from '../replay/rate-limiter';
+import type { SessionRecordingSettings } from '../replay/replay-settings';
+import { createStaticHandler, posthogJsDistDir } from '../web/static-assets';
+
+export interface RouteDeps {
+  readonly bus: EventBus;
+  readonly db: Database;
+  readonly store: AnalyticsStore;
+  readonly kv: KeyValueStore;
+  readonly tokens: TokenLookup;
+  readonly definitions: FlagDefinitionsStore;
+  readonly flagData: FlagDataSource;
+  /** Remote config settings; when they are the session-recording settings, replay routes are served too. */
+  readonly settings: RemoteConfigSettings | SessionRecordingSettings;
+  /** Where replay blocks are (the recordings API reads them). */
+  readonly blobs: BlobStore;
+  readonly replayRateLimiter?: NewSessionRateLimiter;
+  readonly logger: Logger;
+  readonly health: HttpHandler;
+}
+
+/** Answers the SDKs' product-feature requests (surveys, early access, ...) with empty lists. */
+function emptyProductFeature(tokens: TokenLookup, key: string): HttpHandler {
+  return async (req) => {
+    const token = req.query.get('token') ?? '';
+    if (!(await tokens.lookup(token))) return json(401, { type: 'authentication_error', code: 'invalid_token', detail: 'Invalid project token.', attr: null });
+    return json(200, { [key]: [] }, { 'access-control-allow-origin': req.headers.origin ?? '*' });
+  };
+}
+
+/** Every route of the platform, on one port (the local server; each Lambda registers its own part). */
+export function buildRouter(deps: RouteDeps): Router {
+  const router = new Router();
+  const capture = createCaptureHandler({ bus: deps.bus, tokens: deps.tokens, logger: deps.logger });
+  for (const p of CAPTURE_PATHS) router.add('*', p, capture);
+
+  const replay = createReplayCaptureHandler({ bus: deps.bus, tokens: deps.tokens, logger: deps.logger, rateLimiter: deps.replayRateLimiter });
+  for (const p of REPLAY_PATHS) router.add('*', p, replay);
+
+  const flags = createFlagsHandler({ tokens: deps.tokens, definitions: deps.definitions, data: deps.flagData, settings: deps.settings, logger: deps.logger });
+  router.add('*', '/flags', flags);
+  router.add('*', '/decide', flags);
+  const auth = new ApiAuthenticator(deps.db);
+  const localEvaluation = createLocalEvaluationHandler({ db: deps.db, auth, tokens: deps.tokens, definitions: deps.definitions });
+  router.add('GET', '/flags/definitions', localEvaluation);
+  router.add('GET', '/api/feature_flag/local_evaluation', localEvaluation);
+  const remoteConfig = createRemoteConfigHandler({ tokens: deps.tokens, definitions: deps.definitions, settings: deps.settings });
+  router.add(['GET', 'OPTIONS'], '/array/:token/:file', async (req) =>
+    req.params?.file === 'config' || req.params?.file === 'config.js' ? remoteConfig(req) : json(404, { type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null }),
+  );
+  const assets = createStaticHandler(posthogJsDistDir());
+  router.add('GET', '/static/:file', assets);
+  router.add('GET', '/static/:version/:file', assets);
+  router.add('GET', '/api/surveys', emptyProductFeature(deps.tokens, 'surveys'));
+  router.add('GET', '/api/early_access_features', emptyProductFeature(deps.tokens, 'earlyAccessFeatures'));
+  router.add('GET', '/api/web_experiments', emptyProductFeature(deps.tokens, 'experiments'));
+
+  router.add(['GET', 'HEAD'], '/_health', deps.health);
+  registerApiRoutes(router, { db: deps.db, store: deps.store, kv: deps.kv, onDefinitionsChanged: (teamId) => deps.definitions.refresh(teamId).then(() => undefined) });
+  const settings = deps.settings;
+  const recordings = registerSessionRecordingRoutes(router, {
+    db: deps.db,
+    store: deps.store,
+    blobs: deps.blobs,
+    auth,
+    onReplaySettingsChanged: (teamId) => ('forget' in settings ? settings.forget(teamId) : undefined),
+  });
+  for (const root of ['/api/projects', '/api/environments']) router.add('PATCH', `${root}/:id`, recordings.updateProject);
+  return router;
+}
