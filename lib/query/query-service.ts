@@ -294,9 +294,17 @@ export class QueryService {
     const limits = this.limits;
     const started = this.now();
     const ctx: QueryContext = { ...scope, now: started, limits, queryId: clickHouseQueryId(scope.teamId, id), signal: controller.signal, store: this.options.store };
+    // The slot is held until the runner settles (a cancelled ClickHouse query may still be
+    // running), but no longer than the guard: a runner that never settles cannot hold it for ever.
+    const guardMs = limits.maxExecutionTimeSeconds * 1000 + (this.options.guardGraceMs ?? 5000);
+    const slotTimer = setTimeout(release, guardMs * 2);
+    slotTimer.unref?.();
     const run = Promise.resolve()
       .then(() => runner(source, { ...ctx, store: limitedStore(this.options.store, ctx) }))
-      .finally(release);
+      .finally(() => {
+        clearTimeout(slotTimer);
+        release();
+      });
     let guard: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     try {
@@ -304,7 +312,7 @@ export class QueryService {
         onAbort = () => reject(controller.signal.reason instanceof Error ? controller.signal.reason : new QueryCancelledError());
         if (controller.signal.aborted) onAbort();
         controller.signal.addEventListener('abort', onAbort, { once: true });
-        guard = setTimeout(() => controller.abort(new QueryTimeoutError(limits.maxExecutionTimeSeconds)), limits.maxExecutionTimeSeconds * 1000 + (this.options.guardGraceMs ?? 5000));
+        guard = setTimeout(() => controller.abort(new QueryTimeoutError(limits.maxExecutionTimeSeconds)), guardMs);
       });
       run.catch(() => undefined); // settled later than the race when aborted: not an unhandled rejection
       const response = await Promise.race([run, stop]);
