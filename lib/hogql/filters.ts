@@ -1,0 +1,32 @@
+/**
+ * HogQLQuery `filters`: `{dateRange: {date_from, date_to}, properties: [...], filterTestAccounts}`
+ * as one HogQL expression over `events`. It replaces a `{filters}` placeholder; a query without
+ * one gets it ANDed into each top-level SELECT that reads `events` (printer `autoFilters`).
+ * `filterTestAccounts` is accepted and ignored: Hedgerow has no per-project test-account
+ * filters yet, so there is nothing to exclude (documented no-op).
+ */
+import { and, compare, field, type AstNode } from './ast';
+import { fail } from './errors';
+import { dateBound } from './dates';
+import { propertyFilterExpr } from './property-filters';
+
+export interface HogQLFilters {
+  readonly dateRange?: { readonly date_from?: string | null; readonly date_to?: string | null } | null;
+  readonly properties?: unknown;
+  readonly filterTestAccounts?: boolean | null;
+}
+
+export function filtersExpr(filters: unknown, timezone: string): AstNode | null {
+  if (filters === null || filters === undefined) return null;
+  if (typeof filters !== 'object' || Array.isArray(filters)) fail('filters must be an object.');
+  const f = filters as HogQLFilters;
+  const parts: AstNode[] = [];
+  const from = dateBound(f.dateRange?.date_from, timezone, 'from');
+  const to = dateBound(f.dateRange?.date_to, timezone, 'to');
+  if (from) parts.push(compare(field('timestamp'), '>=', from));
+  if (to) parts.push(compare(field('timestamp'), '<=', to));
+  const props = propertyFilterExpr(f.properties ?? null);
+  if (props) parts.push(props);
+  if (!parts.length) return null;
+  return parts.length === 1 ? parts[0] : and(...parts);
+}

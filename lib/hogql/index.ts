@@ -1,0 +1,41 @@
+/**
+ * The HogQL engine: parse (WASM), print to ClickHouse SQL with the caller's team enforced, and
+ * the runners of HogQLQuery and EventsQuery. `printHogQLExpression` prints one expression
+ * against the raw `events` columns (for HogQL breakdowns and series elsewhere); the parser must
+ * have been loaded first (`await loadHogQLParser()`, which the runners do).
+ */
+import { fail } from './errors';
+import { parseExpr } from './parse';
+import { HogQLPrinter } from './printer';
+import { EVENTS_TABLE } from './schema';
+
+export { HogQLError } from './errors';
+export { loadHogQLParser, parseExpr, parseSelect } from './parse';
+export { HogQLPrinter } from './printer';
+export { runHogQLQuery } from '../query/hogql-query';
+export { runEventsQuery } from '../query/events-query';
+
+export interface ExpressionContext {
+  readonly teamId: number;
+  readonly values?: Record<string, unknown>;
+  readonly timezone?: string;
+  readonly now?: Date;
+}
+
+/** One HogQL expression as ClickHouse SQL over the `events` table's own columns (unqualified). */
+export function printHogQLExpression(expr: string, ctx: ExpressionContext): string {
+  if (typeof expr !== 'string' || expr.trim() === '') fail('Empty HogQL expression.');
+  const printer = new HogQLPrinter({
+    teamId: ctx.teamId,
+    timezone: ctx.timezone ?? 'UTC',
+    now: ctx.now ?? new Date(),
+    values: ctx.values ?? {},
+    filters: null,
+  });
+  return printer.printExpr(parseExpr(expr), {
+    sources: [{ alias: '', table: EVENTS_TABLE }],
+    aliases: new Set(),
+    lambdaArgs: new Set(),
+    ctes: new Map(),
+  });
+}
