@@ -1,13 +1,20 @@
+import { MemoryCache } from '../adapters/local/memory-cache';
 import type { Router } from '../http/router';
+import type { HttpHandler } from '../http/types';
 import type { AnalyticsStore } from '../ports/analytics-store';
+import type { Cache } from '../ports/cache';
 import type { Database } from '../ports/database';
 import type { KeyValueStore } from '../ports/key-value-store';
+import { QueryService } from '../query/query-service';
+import { QUERY_RUNNERS } from '../query/runners';
+import { createActionsApi } from './actions-api';
 import { ApiAuthenticator } from './auth';
 import { createCohortsApi } from './cohorts-api';
 import { createEventsApi } from './events-api';
 import { createFeatureFlagsApi } from './feature-flags-api';
 import { createPersonsApi } from './persons-api';
 import { createProjectsApi } from './projects-api';
+import { createQueryApi } from './query-api';
 
 export interface ApiDeps {
   readonly db: Database;
@@ -19,6 +26,10 @@ export interface ApiDeps {
    * the write itself stays committed.
    */
   readonly onDefinitionsChanged?: (teamId: number) => Promise<void>;
+  /** Query results, statuses and definitions caches (ElastiCache on AWS). @default an in-memory cache */
+  readonly cache?: Cache;
+  /** The query service. @default one over every runner in lib/query/runners.ts, on `store` and `cache` */
+  readonly queries?: QueryService;
 }
 
 /** The PostHog-shaped REST API under /api (projects may also be addressed as environments). */
@@ -30,6 +41,10 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
   const definitions = { db: deps.db, auth, onDefinitionsChanged: deps.onDefinitionsChanged };
   const flags = createFeatureFlagsApi(definitions);
   const cohorts = createCohortsApi(definitions);
+  const cache = deps.cache ?? new MemoryCache();
+  const queries = deps.queries ?? new QueryService({ runners: QUERY_RUNNERS, store: deps.store, cache });
+  const query = createQueryApi({ db: deps.db, auth, queries });
+  const actions = createActionsApi({ db: deps.db, auth });
 
   router.add('GET', '/api/projects', projects.list);
   router.add('POST', '/api/projects', projects.create);
@@ -57,5 +72,28 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     router.add('GET', `${cohortsPath}/:cohortId/persons`, cohorts.persons);
     router.add('PATCH', `${cohortsPath}/:cohortId/add_persons_to_static_cohort`, cohorts.addPersons);
     router.add('PATCH', `${cohortsPath}/:cohortId/remove_person_from_static_cohort`, cohorts.removePerson);
+
+    router.add('POST', `${root}/:id/query`, query.run);
+    router.add('GET', `${root}/:id/query/:queryId`, query.status);
+    router.add('DELETE', `${root}/:id/query/:queryId`, query.cancel);
+
+    crud(router, `${root}/:id/actions`, 'actionId', actions);
   }
+}
+
+interface CrudApi {
+  readonly list: HttpHandler;
+  readonly create: HttpHandler;
+  readonly retrieve: HttpHandler;
+  readonly update: HttpHandler;
+  readonly destroy: HttpHandler;
+}
+
+/** list and create on `path`, retrieve / update (PATCH, PUT) / delete on `path/:param`. */
+function crud(router: Router, path: string, param: string, api: CrudApi): void {
+  router.add('GET', path, api.list);
+  router.add('POST', path, api.create);
+  router.add('GET', `${path}/:${param}`, api.retrieve);
+  router.add(['PATCH', 'PUT'], `${path}/:${param}`, api.update);
+  router.add('DELETE', `${path}/:${param}`, api.destroy);
 }
