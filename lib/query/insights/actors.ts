@@ -1,0 +1,187 @@
+/**
+ * ActorsQuery over an InsightActorsQuery: the persons behind one data point of an insight.
+ * - TrendsQuery: `series` (default 0), `day` (a bucket's `days` entry; none = whole range),
+ *   `breakdown` (a breakdown value or cohort id; "other" is not supported yet), `compare`;
+ * - FunnelsQuery: `funnelStep` k (k > 0: reached step k; k < 0: reached step |k|-1 but not
+ *   |k|), `funnelStepBreakdown`;
+ * - LifecycleQuery: `day` and `status`;
+ * - StickinessQuery: `day` = number of intervals; `series`;
+ * - RetentionQuery: `interval` = the cohort's row.
+ * `select` may hold "actor"/"person" and "event_count". Result rows are
+ * `[{id, distinct_ids, properties, created_at, is_identified}, event_count?]`, busiest first.
+ */
+import { BadRequestError } from '../../http/errors';
+import { BREAKDOWN_OTHER, parseBreakdown } from '../filters/breakdown';
+import { bucketIndex, parseInterval, previousRange, rangeCondition, resolveDateRange } from '../filters/date-range';
+import { and, cohortMembershipSql, type FilterScope } from '../filters/property-filters';
+import { baseWhere, parseSeries, seriesSql } from '../filters/series';
+import { SqlParams, TEAM_ID } from '../filters/sql-params';
+import type { QueryContext, QueryRunner } from '../types';
+import { parseFunnel } from './funnels';
+import { perActorSql } from './funnel-sql';
+import { lifecycleSql } from './lifecycle';
+import { setupRetention } from './retention';
+import { objectField, runSql } from './run-sql';
+import { stickinessSql } from './stickiness';
+import { mathPlan } from './trends-math';
+
+interface ActorSource {
+  readonly params: SqlParams;
+  /** SELECT actor (UUID), n (events) … */
+  readonly sql: string;
+}
+
+const num = (v: unknown, field: string): number => {
+  const n = Number(v);
+  if (v === null || v === undefined || v === '' || !Number.isInteger(n)) throw new BadRequestError('invalid_input', `${field} must be an integer.`, field);
+  return n;
+};
+
+async function trendsActors(insight: Record<string, unknown>, source: Record<string, unknown>, ctx: QueryContext): Promise<ActorSource> {
+  const params = new SqlParams(ctx.teamId, ctx.timezone);
+  const scope: FilterScope = { ctx, params };
+  const series = parseSeries(source.series, 'source.source.series');
+  const s = insight.series === undefined || insight.series === null ? 0 : num(insight.series, 'source.series');
+  if (s < 0 || s >= series.length) throw new BadRequestError('invalid_input', 'source.series is not a series of the query.', 'source.series');
+  if (source.aggregation_group_type_index !== undefined && source.aggregation_group_type_index !== null) throw new BadRequestError('unsupported', 'Group actors are not supported yet.', 'source.source.aggregation_group_type_index');
+  const interval = parseInterval(source.interval);
+  let range = await resolveDateRange(source.dateRange as never, interval, ctx);
+  if (insight.compare === 'previous') range = previousRange(range, ctx.timezone, objectField(source, 'compareFilter').compare_to as string | undefined);
+  const node = series[s];
+  const math = mathPlan(node, `source.source.series[${s}]`, params, null);
+  const parts = [await baseWhere(source, scope), await seriesSql(node, scope, `source.source.series[${s}]`), math.where, rangeCondition(range, params)];
+  if (insight.day !== undefined && insight.day !== null) {
+    const day = String(insight.day);
+    const i = range.days.findIndex((d) => d === day || d === day.slice(0, d.length));
+    if (i < 0) throw new BadRequestError('invalid_input', `source.day "${day}" is not a day of the query's range.`, 'source.day');
+    parts.push(`${bucketIndex(range, 'timestamp', params, ctx.timezone)} = ${i}`);
+  }
+  if (insight.breakdown !== undefined && insight.breakdown !== null) {
+    const breakdown = await parseBreakdown(source.breakdownFilter, scope);
+    if (breakdown.kind === 'none') throw new BadRequestError('invalid_input', 'source.breakdown given but the query has no breakdown.', 'source.breakdown');
+    if (breakdown.kind === 'cohort') {
+      const id = insight.breakdown === 'all' ? 'all' : num(insight.breakdown, 'source.breakdown');
+      parts.push(id === 'all' ? '1' : await cohortMembershipSql(id, scope, 'source.breakdown'));
+    } else {
+      const value = Array.isArray(insight.breakdown) ? insight.breakdown[0] : insight.breakdown;
+      if (value === BREAKDOWN_OTHER) throw new BadRequestError('unsupported', 'Listing the actors of the "other" breakdown value is not supported yet.', 'source.breakdown');
+      parts.push(`${breakdown.sql} = ${params.str(String(value))}`);
+    }
+  }
+  return { params, sql: `SELECT person_id AS actor, count() AS n FROM events WHERE ${and(parts)} GROUP BY actor` };
+}
+
+async function funnelActors(insight: Record<string, unknown>, source: Record<string, unknown>, ctx: QueryContext): Promise<ActorSource> {
+  const funnel = await parseFunnel(source, ctx);
+  const n = funnel.series.length;
+  const step = num(insight.funnelStep ?? 1, 'source.funnelStep');
+  if (step === 0 || Math.abs(step) > n || step === -1) throw new BadRequestError('invalid_input', `source.funnelStep must be 1..${n} (reached) or -2..-${n} (dropped off before).`, 'source.funnelStep');
+  const conditions = [step > 0 ? `level >= ${step}` : `level = ${-step - 1}`];
+  const value = insight.funnelStepBreakdown;
+  if (value !== undefined && value !== null) {
+    if (!funnel.spec.breakdown) throw new BadRequestError('invalid_input', 'source.funnelStepBreakdown given but the funnel has no breakdown.', 'source.funnelStepBreakdown');
+    conditions.push(`b = ${funnel.params.str(String(Array.isArray(value) ? value[0] : value))}`);
+  }
+  return { params: funnel.params, sql: `SELECT actor, 1 AS n FROM (${perActorSql(funnel.spec)}) WHERE ${conditions.join(' AND ')}` };
+}
+
+async function lifecycleActors(insight: Record<string, unknown>, source: Record<string, unknown>, ctx: QueryContext): Promise<ActorSource> {
+  const { params, range, perActor } = await lifecycleSql(source, ctx);
+  const conditions = ['1'];
+  if (insight.status !== undefined && insight.status !== null) conditions.push(`status = ${params.str(String(insight.status))}`);
+  if (insight.day !== undefined && insight.day !== null) {
+    const i = range.days.indexOf(String(insight.day).slice(0, range.days[0].length));
+    if (i < 0) throw new BadRequestError('invalid_input', `source.day "${String(insight.day)}" is not a day of the query's range.`, 'source.day');
+    conditions.push(`i = ${i}`);
+  }
+  return { params, sql: `SELECT actor, count() AS n FROM (${perActor}) WHERE ${conditions.join(' AND ')} GROUP BY actor` };
+}
+
+async function stickinessActors(insight: Record<string, unknown>, source: Record<string, unknown>, ctx: QueryContext): Promise<ActorSource> {
+  const s = insight.series === undefined || insight.series === null ? 0 : num(insight.series, 'source.series');
+  const { params, perActor } = await stickinessSql(source, ctx, s);
+  const day = num(insight.day, 'source.day');
+  return { params, sql: `SELECT actor, intervals AS n FROM (${perActor}) WHERE intervals = ${day}` };
+}
+
+async function retentionActors(insight: Record<string, unknown>, source: Record<string, unknown>, ctx: QueryContext): Promise<ActorSource> {
+  const r = await setupRetention(source, ctx);
+  const cohort = num(insight.interval ?? 0, 'source.interval');
+  return { params: r.params, sql: `SELECT actor, count() AS n FROM (${r.perActorSql}) WHERE start = ${cohort} GROUP BY actor` };
+}
+
+const SOURCES: Record<string, (i: Record<string, unknown>, s: Record<string, unknown>, c: QueryContext) => Promise<ActorSource>> = {
+  TrendsQuery: trendsActors,
+  FunnelsQuery: funnelActors,
+  LifecycleQuery: lifecycleActors,
+  StickinessQuery: stickinessActors,
+  RetentionQuery: retentionActors,
+};
+
+export const runActorsQuery: QueryRunner = async (query, ctx) => {
+  const insight = objectField(query, 'source');
+  if (insight.kind !== 'InsightActorsQuery' && insight.kind !== 'FunnelsActorsQuery') throw new BadRequestError('invalid_input', 'source must be an InsightActorsQuery.', 'source.kind');
+  const source = objectField(insight, 'source');
+  const build = SOURCES[String(source.kind)];
+  if (!build) throw new BadRequestError('unsupported', `source.source.kind must be one of ${Object.keys(SOURCES).join(', ')}.`, 'source.source.kind');
+  const select = (query.select as unknown[] | undefined) ?? ['actor'];
+  if (!Array.isArray(select) || select.some((c) => !['actor', 'person', 'event_count'].includes(String(c)))) throw new BadRequestError('unsupported', 'select may hold "actor", "person" and "event_count".', 'select');
+  const limit = query.limit === undefined ? 100 : num(query.limit, 'limit');
+  const offset = query.offset === undefined ? 0 : num(query.offset, 'offset');
+  if (limit < 1 || limit > 10_000 || offset < 0) throw new BadRequestError('invalid_input', 'limit must be 1..10000 and offset ≥ 0.', 'limit');
+
+  const { params, sql } = await build(insight, source, ctx);
+  const page = await runSql<{ id: string; n: number | string }>(ctx, `SELECT toString(actor) AS id, sum(n) AS n FROM (${sql}) GROUP BY id ORDER BY n DESC, id LIMIT ${limit + 1} OFFSET ${offset}`, params, 'actors');
+  const hasMore = page.length > limit;
+  const ids = page.slice(0, limit).map((r) => r.id);
+  const persons = await loadPersons(ids, ctx);
+  const results = page.slice(0, limit).map((r) => select.map((c) => (c === 'event_count' ? Number(r.n) : persons.get(r.id))));
+  return { results, columns: select, types: select.map((c) => (c === 'event_count' ? 'UInt64' : 'Tuple')), hasMore, limit, offset, missing_actors_count: 0, is_cached: false };
+};
+
+/** Persons by uuid: the person table's latest row, else what their latest event saw. */
+async function loadPersons(ids: string[], ctx: QueryContext): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>();
+  if (ids.length === 0) return out;
+  const params = new SqlParams(ctx.teamId, ctx.timezone);
+  const list = params.add(ids, 'Array(UUID)');
+  const [persons, distinctIds, fromEvents] = await Promise.all([
+    runSql<{ id: string; properties: string; created_at: string; is_identified: number }>(
+      ctx,
+      `SELECT toString(id) AS id, argMax(properties, version) AS properties, toString(argMax(created_at, version)) AS created_at, argMax(is_identified, version) AS is_identified
+       FROM person WHERE team_id = ${TEAM_ID} AND id IN ${list} GROUP BY id HAVING argMax(is_deleted, version) = 0`,
+      params,
+      'actors-persons',
+    ),
+    runSql<{ id: string; ids: string[] }>(
+      ctx,
+      `SELECT toString(pid) AS id, groupArray(distinct_id) AS ids FROM (
+         SELECT distinct_id, argMax(person_id, version) AS pid FROM person_distinct_id2 WHERE team_id = ${TEAM_ID} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0
+       ) WHERE pid IN ${list} GROUP BY pid`,
+      params,
+      'actors-distinct-ids',
+    ),
+    runSql<{ id: string; properties: string; created_at: string; ids: string[] }>(
+      ctx,
+      `SELECT toString(person_id) AS id, argMax(person_properties, timestamp) AS properties, toString(min(person_created_at)) AS created_at, groupUniqArray(distinct_id) AS ids
+       FROM events WHERE team_id = ${TEAM_ID} AND person_id IN ${list} GROUP BY person_id`,
+      params,
+      'actors-events',
+    ),
+  ]);
+  const parse = (text: string) => {
+    try {
+      return JSON.parse(text || '{}') as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  };
+  const iso = (t: string) => `${t.replace(' ', 'T').slice(0, 23)}Z`;
+  const idMap = new Map(distinctIds.map((d) => [d.id, d.ids]));
+  for (const e of fromEvents) out.set(e.id, { id: e.id, distinct_ids: [...e.ids].sort(), properties: parse(e.properties), created_at: iso(e.created_at), is_identified: false });
+  for (const p of persons) {
+    out.set(p.id, { id: p.id, distinct_ids: [...(idMap.get(p.id) ?? (out.get(p.id)?.distinct_ids as string[]) ?? [])].sort(), properties: parse(p.properties), created_at: iso(p.created_at), is_identified: Number(p.is_identified) === 1 });
+  }
+  for (const id of ids) if (!out.has(id)) out.set(id, { id, distinct_ids: [], properties: {}, created_at: null, is_identified: false });
+  return out;
+}
