@@ -81,7 +81,9 @@ export function renderMarkdown(variants: readonly Variant[]): string {
   w();
   w(`PostHog Cloud for the same 10M events costs ${$(posthog.anonymous)} (anonymous) to ${$(posthog.identified)} (identified),`);
   w(`or ${$(posthog.anonymousWithExtras)} to ${$(posthog.identifiedWithExtras)} with the 10k recordings and 3M flag requests of`);
-  w('COST_FACTS.md §3.4. Hedgerow does not serve replay or flags yet, so compare its figures with the events-only price.');
+  w('COST_FACTS.md §3.4. Hedgerow\'s figures include what flags and replay add to the templates (the `recordings` stream,');
+  w('the flags and replay-consumer functions, the flags function\'s warm environments in scale), but the workload below');
+  w('is events only: the Lambda, S3 and Kinesis traffic of recordings and flag requests is not modelled yet.');
   w('Engineering and operations time is not costed.');
   w();
   w('## What the templates contain');

@@ -7,6 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { PARTS_PREFIX, RETENTION_PERIODS_DAYS, retentionPrefix } from '../lib/replay/block-key';
 import type { ProfileSettings } from './profiles';
 
 /** Aurora PostgreSQL 16 minor version: auto-pause needs 16.3+, the Data API 16.1+. */
@@ -44,6 +45,8 @@ export class DataStack extends Stack {
   readonly kvTable: dynamodb.TableV2;
   readonly eventsStream: kinesis.Stream;
   readonly eventsProcessedStream: kinesis.Stream;
+  /** posthog-js session-recording snapshots from /s, for the replay consumer. */
+  readonly recordingsStream: kinesis.Stream;
   readonly database: rds.DatabaseCluster;
   readonly databaseSecret: secretsmanager.ISecret;
   readonly proxy?: rds.DatabaseProxy;
@@ -76,7 +79,7 @@ export class DataStack extends Stack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 's3/blobs/',
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }, ...replayLifecycleRules()],
       removalPolicy,
     });
 
@@ -198,6 +201,7 @@ export class DataStack extends Stack {
     // --- Kinesis: the bus ----------------------------------------------------------------------------
     this.eventsStream = this.createStream('Events', 'events', settings, removalPolicy);
     this.eventsProcessedStream = this.createStream('EventsProcessed', 'events_processed', settings, removalPolicy);
+    this.recordingsStream = this.createStream('Recordings', 'recordings', settings, removalPolicy);
 
     // --- ClickHouse connection: a placeholder the operator fills in (ClickHouse Cloud or a cluster) ---
     this.clickhouseSecret = new secretsmanager.Secret(this, 'ClickHouse', {
@@ -244,4 +248,17 @@ export class DataStack extends Stack {
     });
     return stream;
   }
+}
+
+/**
+ * Session-replay retention without any process listing objects (lib/replay/block-key.ts): blocks
+ * live under `replay/<N>d/`, one rule per retention period expires them after N days (S3 rounds
+ * up to the next midnight UTC, so a block is never removed early), and parts of oversized events
+ * still waiting for their siblings (`replay-parts/`) go after two days.
+ */
+export function replayLifecycleRules(): s3.LifecycleRule[] {
+  return [
+    ...RETENTION_PERIODS_DAYS.map((days) => ({ id: `replay-${days}d`, prefix: retentionPrefix(days), expiration: Duration.days(days) })),
+    { id: 'replay-parts', prefix: PARTS_PREFIX, expiration: Duration.days(2) },
+  ];
 }

@@ -9,9 +9,13 @@ import { KinesisConsumer } from './constructs/kinesis-consumer';
 import type { DataStack } from './data-stack';
 import { connectDatabase, databasePlacement, type DatabaseMode } from './database-access';
 import type { FrontDoor, ProfileSettings } from './profiles';
+import { PARTS_PREFIX, REPLAY_PREFIX } from '../lib/replay/block-key';
 
 /** Object keys of the dead-letter store (lib/dead-letters): consumers only ever add to it. */
 const DEAD_LETTERS = 'dead-letters/*';
+/** Replay blocks (`replay/<N>d/<team>/<session>/…`) and parts of oversized events (lib/replay/block-key.ts). */
+const REPLAY_BLOCKS = `${REPLAY_PREFIX}*`;
+const REPLAY_PARTS = `${PARTS_PREFIX}*`;
 
 export interface IngestionStackProps extends StackProps {
   readonly data: DataStack;
@@ -26,8 +30,11 @@ export interface IngestionStackProps extends StackProps {
 
 /**
  * The event's way, as in docs/architecture.md: front door → capture → Kinesis `events` →
- * ingestion consumer (persons in Postgres) → Kinesis `events_processed` → ClickHouse loader;
- * plus the API function. Capture, the loader and the API stay outside the VPC.
+ * ingestion consumer (persons in Postgres, projected into DynamoDB for /flags) → Kinesis
+ * `events_processed` → ClickHouse loader; a recording's way: capture (/s) → Kinesis `recordings`
+ * → replay consumer → S3 blocks + ClickHouse; the flags function (/flags, /decide, remote config,
+ * posthog-js bundles) reading only DynamoDB; plus the API function. Capture, flags, the loader,
+ * the replay consumer and the API stay outside the VPC.
  */
 export class IngestionStack extends Stack {
   readonly capture: HedgerowFunction;
@@ -36,8 +43,13 @@ export class IngestionStack extends Stack {
   readonly ingestionConsumer: HedgerowFunction;
   readonly clickhouseLoader: HedgerowFunction;
   readonly api: HedgerowFunction;
+  readonly flags: HedgerowFunction;
+  /** What the front door invokes for /flags: the `live` alias when flags keeps warm environments, else the function. */
+  readonly flagsTarget: lambda.IFunction;
+  readonly replayConsumer: HedgerowFunction;
   readonly ingestionConsumerSource: KinesisConsumer;
   readonly clickhouseLoaderSource: KinesisConsumer;
+  readonly replayConsumerSource: KinesisConsumer;
   readonly frontDoor: HttpApiFrontDoor | AlbFrontDoor;
 
   constructor(scope: Construct, id: string, props: IngestionStackProps) {
@@ -48,15 +60,17 @@ export class IngestionStack extends Stack {
     // --- capture: HTTP → events stream (no VPC: Kinesis and DynamoDB over public endpoints) --------
     this.capture = new HedgerowFunction(this, 'Capture', {
       name: 'capture',
-      description: 'Hedgerow capture: PostHog SDK batches → Kinesis events',
+      description: 'Hedgerow capture: PostHog SDK batches → Kinesis events; /s snapshots → Kinesis recordings',
       memorySize: 512,
       logLevel,
       environment: {
         HEDGEROW_STREAM_EVENTS: data.eventsStream.streamName,
+        HEDGEROW_STREAM_RECORDINGS: data.recordingsStream.streamName,
         HEDGEROW_KV_TABLE: data.kvTable.tableName,
       },
     });
     data.eventsStream.grantWrite(this.capture);
+    data.recordingsStream.grantWrite(this.capture);
     data.kvTable.grantReadData(this.capture);
     this.captureTarget =
       settings.captureProvisionedConcurrency > 0
@@ -79,12 +93,16 @@ export class IngestionStack extends Stack {
       environment: {
         HEDGEROW_STREAM_EVENTS_PROCESSED: data.eventsProcessedStream.streamName,
         HEDGEROW_BLOB_BUCKET: data.blobBucket.bucketName,
+        // The persons projection /flags reads (lib/flags/person-projection.ts).
+        HEDGEROW_KV_TABLE: data.kvTable.tableName,
         // Only an in-VPC function can reach Valkey.
         ...(settings.consumerInVpc ? { HEDGEROW_REDIS_URL: data.redisUrl } : {}),
       },
     });
     connectDatabase(this.ingestionConsumer, data, consumerDb);
     data.eventsProcessedStream.grantWrite(this.ingestionConsumer);
+    // Writes (puts and deletes) the projection, never reads it; in the VPC through the DynamoDB gateway endpoint.
+    data.kvTable.grantWriteData(this.ingestionConsumer);
     this.grantDeadLetterWrites(this.ingestionConsumer, data);
     this.ingestionConsumerSource = new KinesisConsumer(this, 'IngestionConsumerSource', {
       function: this.ingestionConsumer,
@@ -123,11 +141,67 @@ export class IngestionStack extends Stack {
       environment: {
         HEDGEROW_KV_TABLE: data.kvTable.tableName,
         HEDGEROW_CLICKHOUSE_SECRET_ARN: data.clickhouseSecret.secretArn,
+        HEDGEROW_BLOB_BUCKET: data.blobBucket.bucketName,
       },
     });
     connectDatabase(this.api, data, 'data-api');
+    // Publishes tokens, flag definitions and replay settings for the functions that read only DynamoDB.
     data.kvTable.grantReadWriteData(this.api);
     data.clickhouseSecret.grantRead(this.api);
+    // The recordings API reads blocks (snapshots) and deletes a recording's blocks and parts.
+    this.blobs(data).grantRead(this.api, REPLAY_BLOCKS);
+    this.blobs(data).grantDelete(this.api, REPLAY_BLOCKS);
+    this.blobs(data).grantDelete(this.api, REPLAY_PARTS);
+    this.acknowledgeReplayGrants(this.api, data, 'The recordings API reads any block of a recording (keys are content-addressed per session) and deletes a whole recording;', [REPLAY_BLOCKS, REPLAY_PARTS]);
+
+    // --- flags: /flags, /decide, remote config, posthog-js bundles (DynamoDB only: no VPC, no Aurora)
+    this.flags = new HedgerowFunction(this, 'Flags', {
+      name: 'flags',
+      description: 'Hedgerow flags: /flags, /decide, /array/<token>/config, /static posthog-js bundles',
+      // Evaluation is CPU-bound: more memory buys a larger CPU share.
+      memorySize: 1024,
+      logLevel,
+      environment: { HEDGEROW_KV_TABLE: data.kvTable.tableName },
+      // posthog-js's built bundles (lazy-recorder.js, …) ship inside the function: same version as the npm package, no bucket.
+      assets: { from: 'node_modules/posthog-js/dist', to: 'static', extension: '.js' },
+    });
+    data.kvTable.grantReadData(this.flags);
+    // Experience continuity records hash-key overrides (flags-overrides:<team>:<person>) in the projection.
+    data.kvTable.grant(this.flags, 'dynamodb:PutItem');
+    this.flagsTarget =
+      settings.flagsProvisionedConcurrency > 0
+        ? new lambda.Alias(this, 'FlagsLive', {
+            aliasName: 'live',
+            version: this.flags.function.currentVersion,
+            provisionedConcurrentExecutions: settings.flagsProvisionedConcurrency,
+          })
+        : this.flags.function;
+
+    // --- replay consumer: recordings → S3 blocks + ClickHouse (no VPC: settings from DynamoDB) ------
+    this.replayConsumer = new HedgerowFunction(this, 'ReplayConsumer', {
+      name: 'replay-consumer',
+      description: 'Hedgerow replay: session snapshots → S3 blocks, ClickHouse session_replay_events',
+      memorySize: settings.replayConsumer.memorySize,
+      timeout: settings.replayConsumer.timeout,
+      logLevel,
+      environment: {
+        HEDGEROW_CLICKHOUSE_SECRET_ARN: data.clickhouseSecret.secretArn,
+        HEDGEROW_BLOB_BUCKET: data.blobBucket.bucketName,
+        HEDGEROW_KV_TABLE: data.kvTable.tableName,
+      },
+    });
+    data.clickhouseSecret.grantRead(this.replayConsumer);
+    data.kvTable.grantReadData(this.replayConsumer);
+    this.blobs(data).grantPut(this.replayConsumer, REPLAY_BLOCKS);
+    // Read, write and delete (grantReadWrite includes s3:DeleteObject*): parts are stashed, reassembled, removed.
+    this.blobs(data).grantReadWrite(this.replayConsumer, REPLAY_PARTS);
+    this.acknowledgeReplayGrants(this.replayConsumer, data, 'The replay consumer writes content-addressed blocks and stashes, reassembles and removes parts of oversized events;', [REPLAY_BLOCKS, REPLAY_PARTS]);
+    this.grantDeadLetterWrites(this.replayConsumer, data);
+    this.replayConsumerSource = new KinesisConsumer(this, 'ReplayConsumerSource', {
+      function: this.replayConsumer,
+      stream: data.recordingsStream,
+      settings: settings.replayConsumer,
+    });
 
     // --- front door ---------------------------------------------------------------------------------
     this.frontDoor =
@@ -136,24 +210,40 @@ export class IngestionStack extends Stack {
             vpc: data.vpc,
             capture: this.captureTarget,
             api: this.api.function,
+            flags: this.flagsTarget,
             accessLogsBucket: data.accessLogsBucket,
             certificateArn: props.certificateArn,
           })
         : new HttpApiFrontDoor(this, 'HttpApi', {
             capture: this.captureTarget,
             api: this.api.function,
+            flags: this.flagsTarget,
             throttle: settings.throttle,
           });
   }
 
+  /** The blob bucket through its named export (stable IAM resource strings; see DataStack.blobBucketArnImport). */
+  private blobs(data: DataStack): s3.IBucket {
+    this.blobBucket ??= s3.Bucket.fromBucketArn(this, 'DeadLetterBucket', data.blobBucketArnImport);
+    return this.blobBucket;
+  }
+
+  /** cdk-nag acknowledgements of prefix-scoped S3 grants: object keys are generated, so they need a wildcard. */
+  private acknowledgeReplayGrants(fn: HedgerowFunction, data: DataStack, why: string, patterns: readonly string[]): void {
+    const reason = `${why} scoped to the replay prefixes (object keys are generated per session and block, so each needs a wildcard); S3's grant helpers use action wildcards (s3:GetObject*, s3:List*, s3:DeleteObject*, s3:Abort*).`;
+    for (const pattern of patterns) Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${data.blobBucketArnExportName}/${pattern}]`, reason });
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
+      Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+    }
+  }
+
   /** Lets a consumer put poison records into the dead-letter store, and nothing else in the bucket. */
   private grantDeadLetterWrites(fn: HedgerowFunction, data: DataStack): void {
-    this.deadLetterBucket ??= s3.Bucket.fromBucketArn(this, 'DeadLetterBucket', data.blobBucketArnImport);
-    this.deadLetterBucket.grantPut(fn, DEAD_LETTERS);
+    this.blobs(data).grantPut(fn, DEAD_LETTERS);
     const reason = 'Scoped to the dead-letter prefix: object keys are generated per record, so the key needs a wildcard, and s3:Abort* cleans up multipart uploads of large records.';
     Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${data.blobBucketArnExportName}/${DEAD_LETTERS}]`, reason });
     Validations.of(fn.role).acknowledge({ id: 'AwsSolutions-IAM5[Action::s3:Abort*]', reason });
   }
 
-  private deadLetterBucket?: s3.IBucket;
+  private blobBucket?: s3.IBucket;
 }

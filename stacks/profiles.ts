@@ -47,9 +47,13 @@ export interface ProfileSettings {
   readonly consumerInVpc: boolean;
   /** Warm capture environments behind the `live` alias; 0 = none. */
   readonly captureProvisionedConcurrency: number;
+  /** Warm /flags environments behind the flags function's `live` alias; 0 = none. */
+  readonly flagsProvisionedConcurrency: number;
   readonly valkeyLimits: { readonly maxDataStorageGb: number; readonly maxEcpuPerSecond: number };
   readonly ingestionConsumer: ConsumerSettings;
   readonly clickhouseLoader: ConsumerSettings;
+  /** The replay consumer of the `recordings` stream: S3 blocks + ClickHouse session_replay_events. */
+  readonly replayConsumer: ConsumerSettings;
   /** HTTP API stage throttle, a guard against a runaway bill. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
 }
@@ -61,6 +65,7 @@ export const PROFILE_SETTINGS: Record<Profile, ProfileSettings> = {
     interfaceEndpoints: false,
     consumerInVpc: false,
     captureProvisionedConcurrency: 0,
+    flagsProvisionedConcurrency: 0,
     valkeyLimits: { maxDataStorageGb: 1, maxEcpuPerSecond: 5_000 },
     ingestionConsumer: {
       batchSize: 100,
@@ -82,6 +87,17 @@ export const PROFILE_SETTINGS: Record<Profile, ProfileSettings> = {
       memorySize: 1024,
       timeout: Duration.minutes(5),
     },
+    // A block holds one batch's records of one session: larger, rarer batches mean fewer S3 objects
+    // and fewer ClickHouse inserts (ClickHouse Cloud idles between them).
+    replayConsumer: {
+      batchSize: 200,
+      maxBatchingWindow: Duration.seconds(30),
+      parallelizationFactor: 1,
+      retryAttempts: 10,
+      maxRecordAge: Duration.hours(6),
+      memorySize: 1024,
+      timeout: Duration.minutes(2),
+    },
     throttle: { rateLimit: 1_000, burstLimit: 2_000 },
   },
   scale: {
@@ -90,6 +106,7 @@ export const PROFILE_SETTINGS: Record<Profile, ProfileSettings> = {
     interfaceEndpoints: true,
     consumerInVpc: true,
     captureProvisionedConcurrency: 2,
+    flagsProvisionedConcurrency: 2,
     valkeyLimits: { maxDataStorageGb: 10, maxEcpuPerSecond: 50_000 },
     ingestionConsumer: {
       batchSize: 100,
@@ -108,6 +125,15 @@ export const PROFILE_SETTINGS: Record<Profile, ProfileSettings> = {
       maxRecordAge: Duration.hours(6),
       memorySize: 1024,
       timeout: Duration.minutes(5),
+    },
+    replayConsumer: {
+      batchSize: 200,
+      maxBatchingWindow: Duration.seconds(10),
+      parallelizationFactor: 2,
+      retryAttempts: 10,
+      maxRecordAge: Duration.hours(6),
+      memorySize: 1024,
+      timeout: Duration.minutes(2),
     },
     throttle: { rateLimit: 10_000, burstLimit: 20_000 },
   },

@@ -1,24 +1,51 @@
-/** The PostHog-shaped REST API (/api/...) and /_health. */
+/**
+ * The PostHog-shaped REST API (/api/...), /_health, local evaluation for server SDKs
+ * (/flags/definitions, /api/feature_flag/local_evaluation) and the session-recordings API. Every
+ * write the DynamoDB-only functions depend on is published there: project tokens, flag
+ * definitions (after each flag or cohort write) and replay settings (after each project PATCH).
+ */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { createTokenLookup } from '../../lib/accounts/token-directory';
+import { ApiAuthenticator } from '../../lib/api/auth';
 import { registerApiRoutes } from '../../lib/api/api-routes';
+import { registerSessionRecordingRoutes } from '../../lib/api/session-recordings-api';
+import { FlagDefinitionsStore } from '../../lib/flags/flag-definitions';
+import { registerLocalEvaluationRoutes } from '../../lib/flags/flags-routes';
 import { Router, withErrorHandling } from '../../lib/http/router';
 import { json } from '../../lib/http/types';
-import { openAnalyticsStore, openDatabase, openKeyValueStore } from '../../lib/platform/ports';
-import { analyticsSpec, databaseSpec, keyValueSpec } from '../shared/aws-config';
+import { openAnalyticsStore, openBlobStore, openDatabase, openKeyValueStore } from '../../lib/platform/ports';
+import { publishReplaySettings } from '../../lib/replay/published-replay-settings';
+import { loadTeamReplaySettings } from '../../lib/replay/replay-settings';
+import { analyticsSpec, blobSpec, databaseSpec, keyValueSpec } from '../shared/aws-config';
 import { toHttpRequest, toHttpResult, type HttpEvent, type HttpResult } from '../shared/http-event';
 import { createLambdaLogger } from '../shared/lambda-logger';
-import { lazyKeyValueStore } from '../shared/lazy-ports';
+import { lazyBlobStore, lazyKeyValueStore } from '../shared/lazy-ports';
 
 const { logger, powertools } = createLambdaLogger('api');
 
 const app = (async () => {
   const kvSpec = keyValueSpec();
   const kv = lazyKeyValueStore(() => openKeyValueStore(kvSpec));
+  const blobs = blobSpec();
   const [db, store] = await Promise.all([openDatabase(await databaseSpec(), logger), analyticsSpec().then(openAnalyticsStore)]);
+  const definitions = new FlagDefinitionsStore({ db, kv });
+  const auth = new ApiAuthenticator(db);
   const router = new Router();
   router.add(['GET', 'HEAD'], '/_health', async () => json(200, { status: 'ok' }));
-  registerApiRoutes(router, { db, store, kv });
+  registerLocalEvaluationRoutes(router, { db, auth, tokens: createTokenLookup(kv), definitions });
+  registerApiRoutes(router, { db, store, kv, onDefinitionsChanged: async (teamId) => void (await definitions.refresh(teamId)) });
+  const recordings = registerSessionRecordingRoutes(router, {
+    db,
+    store,
+    blobs: lazyBlobStore(() => openBlobStore(blobs)),
+    auth,
+    onReplaySettingsChanged: async (teamId) => {
+      const settings = await loadTeamReplaySettings(db, teamId);
+      if (settings) await publishReplaySettings(kv, teamId, settings);
+    },
+  });
+  for (const root of ['/api/projects', '/api/environments']) router.add('PATCH', `${root}/:id`, recordings.updateProject);
   return withErrorHandling((req) => router.handle(req), logger);
 })();
 

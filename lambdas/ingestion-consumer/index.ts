@@ -1,14 +1,18 @@
-/** Kinesis `events` → persons & groups in Aurora → Kinesis `events_processed`. */
+/**
+ * Kinesis `events` → persons & groups in Aurora → Kinesis `events_processed`; every batch's person,
+ * distinct-id and group changes are also projected into DynamoDB, where the flags function reads them.
+ */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { TeamDirectory } from '../../lib/accounts/team-directory';
 import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
+import { projectPersons } from '../../lib/flags/person-projection';
 import { createIngestionConsumer } from '../../lib/ingestion/ingestion-consumer';
 import { EmfMetrics } from '../../lib/observability/metrics';
-import { openBlobStore, openBus, openDatabase } from '../../lib/platform/ports';
-import { blobSpec, busSpec, databaseSpec } from '../shared/aws-config';
-import { lazyBlobStore } from '../shared/lazy-ports';
+import { openBlobStore, openBus, openDatabase, openKeyValueStore } from '../../lib/platform/ports';
+import { blobSpec, busSpec, databaseSpec, keyValueSpec } from '../shared/aws-config';
+import { lazyBlobStore, lazyKeyValueStore } from '../shared/lazy-ports';
 import { createLambdaLogger } from '../shared/lambda-logger';
 
 const { logger, powertools } = createLambdaLogger('ingestion-consumer');
@@ -18,7 +22,18 @@ const consumer = (async () => {
   const bus = await openBus(busSpec(['events_processed']), logger);
   const blobs = blobSpec();
   const deadLetters = createBlobDeadLetterStore(lazyBlobStore(() => openBlobStore(blobs)));
-  return createIngestionConsumer({ db, bus, teams: new TeamDirectory(db), deadLetters, logger, metrics: new EmfMetrics() });
+  const kvSpec = keyValueSpec();
+  const kv = lazyKeyValueStore(() => openKeyValueStore(kvSpec));
+  return createIngestionConsumer({
+    db,
+    bus,
+    teams: new TeamDirectory(db),
+    deadLetters,
+    logger,
+    metrics: new EmfMetrics(),
+    // A failed projection fails the team's records, so the platform retries them.
+    onPersonsChanged: (teamId, rows) => projectPersons(kv, teamId, rows),
+  });
 })();
 
 export const handler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => (await consumer)(event)).use(

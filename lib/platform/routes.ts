@@ -5,9 +5,8 @@ import { registerSessionRecordingRoutes } from '../api/session-recordings-api';
 import { CAPTURE_PATHS, createCaptureHandler } from '../capture/capture-handler';
 import type { FlagDataSource } from '../flags/flag-data-source';
 import type { FlagDefinitionsStore } from '../flags/flag-definitions';
-import { createFlagsHandler } from '../flags/flags-handler';
-import { createLocalEvaluationHandler } from '../flags/local-evaluation-handler';
-import { createRemoteConfigHandler, type RemoteConfigSettings } from '../flags/remote-config';
+import { registerFlagsRoutes, registerLocalEvaluationRoutes } from '../flags/flags-routes';
+import type { RemoteConfigSettings } from '../flags/remote-config';
 import { Router } from '../http/router';
 import { json, type HttpHandler } from '../http/types';
 import type { Logger } from '../observability/logger';
@@ -56,17 +55,9 @@ export function buildRouter(deps: RouteDeps): Router {
   const replay = createReplayCaptureHandler({ bus: deps.bus, tokens: deps.tokens, logger: deps.logger, rateLimiter: deps.replayRateLimiter });
   for (const p of REPLAY_PATHS) router.add('*', p, replay);
 
-  const flags = createFlagsHandler({ tokens: deps.tokens, definitions: deps.definitions, data: deps.flagData, settings: deps.settings, logger: deps.logger });
-  router.add('*', '/flags', flags);
-  router.add('*', '/decide', flags);
+  registerFlagsRoutes(router, { tokens: deps.tokens, definitions: deps.definitions, flagData: deps.flagData, settings: deps.settings, logger: deps.logger });
   const auth = new ApiAuthenticator(deps.db);
-  const localEvaluation = createLocalEvaluationHandler({ db: deps.db, auth, tokens: deps.tokens, definitions: deps.definitions });
-  router.add('GET', '/flags/definitions', localEvaluation);
-  router.add('GET', '/api/feature_flag/local_evaluation', localEvaluation);
-  const remoteConfig = createRemoteConfigHandler({ tokens: deps.tokens, definitions: deps.definitions, settings: deps.settings });
-  router.add(['GET', 'OPTIONS'], '/array/:token/:file', async (req) =>
-    req.params?.file === 'config' || req.params?.file === 'config.js' ? remoteConfig(req) : json(404, { type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null }),
-  );
+  registerLocalEvaluationRoutes(router, { db: deps.db, auth, tokens: deps.tokens, definitions: deps.definitions });
   const assets = createStaticHandler(posthogJsDistDir());
   router.add('GET', '/static/:file', assets);
   router.add('GET', '/static/:version/:file', assets);

@@ -16,8 +16,14 @@ import { cachePerTeam, loadTeamReplaySettings, type TeamReplaySettings } from '.
 export interface ReplayConsumerDeps {
   readonly blobs: BlobStore;
   readonly store: AnalyticsStore;
-  /** Project settings (opt-in, retention). Without it every team records, kept 30 days. */
+  /** Project settings (opt-in, retention). Without it (and without `settings`) every team records, kept 30 days. */
   readonly db?: Database;
+  /**
+   * Where the project settings come from instead of `db` (e.g. the key-value store, so the
+   * consumer needs no VPC and never wakes a paused Aurora). Undefined means no such team: off.
+   * Cache it yourself; `settingsTtlMs` applies to `db` only.
+   */
+  readonly settings?: (teamId: number) => Promise<TeamReplaySettings | undefined>;
   readonly deadLetters: DeadLetterStore;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -59,7 +65,10 @@ const EVERYONE: TeamReplaySettings = { optIn: true, retentionDays: DEFAULT_RETEN
  * the session. Redelivered records are found in the blocks' record ranges and written nowhere.
  */
 export function createReplayConsumer(deps: ReplayConsumerDeps): BatchHandler {
-  const settingsOf = deps.db
+  const fromSettings = deps.settings;
+  const settingsOf = fromSettings
+    ? { get: async (teamId: number) => (await fromSettings(teamId)) ?? { optIn: false, retentionDays: DEFAULT_RETENTION_DAYS } }
+    : deps.db
     ? cachePerTeam(async (teamId) => (await loadTeamReplaySettings(deps.db as Database, teamId)) ?? { optIn: false, retentionDays: DEFAULT_RETENTION_DAYS }, deps.settingsTtlMs ?? 30_000)
     : { get: async () => EVERYONE };
   const { metrics, logger } = deps;

@@ -5,7 +5,7 @@ import { LambdaTarget } from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { CAPTURE_PATHS } from './routes';
+import { API_FLAG_PATHS, CAPTURE_PATHS, FLAGS_PATHS, FLAGS_PREFIXES, REPLAY_PATHS } from './routes';
 
 /** An ALB listener rule accepts at most five condition values. */
 const MAX_VALUES_PER_RULE = 5;
@@ -14,8 +14,10 @@ export interface AlbFrontDoorProps {
   readonly vpc: ec2.IVpc;
   /** Receives the capture paths and every request no other rule matches. */
   readonly capture: lambda.IFunction;
-  /** Receives `/api/*` and `/_health`. */
+  /** Receives `/api/*`, `/_health` and `/flags/definitions`. */
   readonly api: lambda.IFunction;
+  /** Receives `/flags`, `/decide` (with any sub-path but `/flags/definitions`), `/array/*` and `/static/*`. */
+  readonly flags: lambda.IFunction;
   /** Bucket for ALB access logs; used when the stack has a concrete region (ELB log delivery needs it). */
   readonly accessLogsBucket: s3.IBucket;
   /** ACM certificate for an HTTPS listener (port 80 then redirects). @default - HTTP on port 80 only */
@@ -60,6 +62,10 @@ export class AlbFrontDoor extends Construct {
       targetType: elbv2.TargetType.LAMBDA,
       targets: [new LambdaTarget(props.api)],
     });
+    const flagsTargets = new elbv2.ApplicationTargetGroup(this, 'FlagsTargets', {
+      targetType: elbv2.TargetType.LAMBDA,
+      targets: [new LambdaTarget(props.flags)],
+    });
 
     if (props.certificateArn) {
       this.listener = this.loadBalancer.addListener('Https', {
@@ -83,18 +89,31 @@ export class AlbFrontDoor extends Construct {
       conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*', '/_health'])],
       targetGroups: [apiTargets],
     });
-    const capturePatterns = CAPTURE_PATHS.flatMap((p) => [p, `${p}/*`]);
-    for (let i = 0; i < capturePatterns.length; i += MAX_VALUES_PER_RULE) {
-      this.listener.addTargetGroups(`Capture${i / MAX_VALUES_PER_RULE + 1}`, {
-        priority: 20 + i / MAX_VALUES_PER_RULE,
-        conditions: [elbv2.ListenerCondition.pathPatterns(capturePatterns.slice(i, i + MAX_VALUES_PER_RULE))],
-        targetGroups: [captureTargets],
-      });
-    }
+    // Lower numbers are evaluated first: /flags/definitions reaches the API before /flags/* the flags function.
+    this.listener.addTargetGroups('LocalEvaluation', {
+      priority: 5,
+      conditions: [elbv2.ListenerCondition.pathPatterns(API_FLAG_PATHS.flatMap((p) => [p, `${p}/*`]))],
+      targetGroups: [apiTargets],
+    });
+    const flagsPatterns = [...FLAGS_PATHS.flatMap((p) => [p, `${p}/*`]), ...FLAGS_PREFIXES.map((p) => `${p}/*`)];
+    this.addRules('Flags', 12, flagsPatterns, flagsTargets);
+    const capturePatterns = [...CAPTURE_PATHS, ...REPLAY_PATHS].flatMap((p) => [p, `${p}/*`]);
+    this.addRules('Capture', 20, capturePatterns, captureTargets);
     const scheme = props.certificateArn ? 'https' : 'http';
     new CfnOutput(this, 'Url', {
       value: `${scheme}://${this.loadBalancer.loadBalancerDnsName}`,
       description: 'Point PostHog SDKs (api_host / host) here',
     });
+  }
+
+  /** Rules of at most five path patterns each, at consecutive priorities from `priority`. */
+  private addRules(id: string, priority: number, patterns: readonly string[], targetGroup: elbv2.ApplicationTargetGroup): void {
+    for (let i = 0; i < patterns.length; i += MAX_VALUES_PER_RULE) {
+      this.listener.addTargetGroups(`${id}${i / MAX_VALUES_PER_RULE + 1}`, {
+        priority: priority + i / MAX_VALUES_PER_RULE,
+        conditions: [elbv2.ListenerCondition.pathPatterns(patterns.slice(i, i + MAX_VALUES_PER_RULE))],
+        targetGroups: [targetGroup],
+      });
+    }
   }
 }

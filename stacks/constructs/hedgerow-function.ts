@@ -30,6 +30,8 @@ export const EXTERNAL_MODULES = [
   '@electric-sql/pglite-socket',
   'pg-native',
   'playwright-core',
+  // Served as files, never imported: the flags function copies its dist beside the bundle (`assets`).
+  'posthog-js',
 ] as const;
 
 export interface HedgerowFunctionProps {
@@ -59,6 +61,12 @@ export interface HedgerowFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** The repository root that holds `lambdas/` and `package-lock.json`. @default PROJECT_ROOT */
   readonly projectRoot?: string;
+  /**
+   * Files copied next to the bundle after esbuild ran (e.g. posthog-js's built bundles, which
+   * the flags function serves under /static): every file of `from` (relative to the project root)
+   * whose name ends in `extension`, into the folder `to` of the function's code. @default - none
+   */
+  readonly assets?: { readonly from: string; readonly to: string; readonly extension: string };
 }
 
 /**
@@ -128,6 +136,7 @@ export class HedgerowFunction extends Construct implements iam.IGrantable {
         externalModules: [...EXTERNAL_MODULES],
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
+        commandHooks: props.assets ? copyAssetsHook(props.assets) : undefined,
       },
     });
 
@@ -149,4 +158,19 @@ export class HedgerowFunction extends Construct implements iam.IGrantable {
     this.function.addEnvironment(key, value);
     return this;
   }
+}
+
+/** An esbuild `afterBundling` hook that copies files into the function's code (local bundling: POSIX shell). */
+function copyAssetsHook(assets: NonNullable<HedgerowFunctionProps['assets']>): nodejs.ICommandHooks {
+  if (!/^[\w./-]+$/.test(assets.from) || !/^[\w-]+$/.test(assets.to) || !/^\.[\w.]+$/.test(assets.extension)) {
+    throw new Error(`HedgerowFunction assets: unsafe path in ${JSON.stringify(assets)}`);
+  }
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `mkdir -p "${outputDir}/${assets.to}"`,
+      `cp "${inputDir}/${assets.from}"/*${assets.extension} "${outputDir}/${assets.to}/"`,
+    ],
+  };
 }

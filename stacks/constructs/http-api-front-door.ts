@@ -5,13 +5,15 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CAPTURE_PATHS } from './routes';
+import { API_FLAG_PATHS, CAPTURE_PATHS, FLAGS_PATHS, FLAGS_PREFIXES, REPLAY_PATHS } from './routes';
 
 export interface HttpApiFrontDoorProps {
   /** Receives the capture paths and every request no other route matches. */
   readonly capture: lambda.IFunction;
-  /** Receives `/api/...` and `/_health`. */
+  /** Receives `/api/...`, `/_health` and `/flags/definitions`. */
   readonly api: lambda.IFunction;
+  /** Receives `/flags`, `/decide` (and their sub-paths but `/flags/definitions`), `/array/...` and `/static/...`. */
+  readonly flags: lambda.IFunction;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly accessLogRetention?: logs.RetentionDays;
@@ -23,6 +25,11 @@ export interface HttpApiFrontDoorProps {
  * HTTP API route paths cannot end in "/", and `/e` does not match a request for `/e/`. So each
  * capture path gets `ANY /p` and `ANY /p/{proxy+}`, and the `$default` route (anything unmatched,
  * including trailing-slash variants) goes to capture too, which answers 404 for paths it does not know.
+ *
+ * The flags paths cannot lean on `$default` (that is capture), so they get the same pair of routes:
+ * `ANY /flags` and `ANY /flags/{proxy+}`, which is what catches posthog-js' `/flags/?v=2`. The most
+ * specific route wins, so `GET /flags/definitions` (posthog-node's local evaluation) still reaches
+ * the API function ahead of `/flags/{proxy+}`.
  */
 export class HttpApiFrontDoor extends Construct {
   readonly httpApi: apigwv2.HttpApi;
@@ -37,15 +44,28 @@ export class HttpApiFrontDoor extends Construct {
     const api = new HttpLambdaIntegration('Api', props.api, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });
+    const flags = new HttpLambdaIntegration('Flags', props.flags, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
-      description: 'Hedgerow: PostHog-compatible capture and API',
+      description: 'Hedgerow: PostHog-compatible capture, flags, replay and API',
       createDefaultStage: false,
       defaultIntegration: capture,
     });
-    for (const path of CAPTURE_PATHS) {
-      this.httpApi.addRoutes({ path, methods: [apigwv2.HttpMethod.ANY], integration: capture });
-      this.httpApi.addRoutes({ path: `${path}/{proxy+}`, methods: [apigwv2.HttpMethod.ANY], integration: capture });
+    const any = [apigwv2.HttpMethod.ANY];
+    for (const path of [...CAPTURE_PATHS, ...REPLAY_PATHS]) {
+      this.httpApi.addRoutes({ path, methods: any, integration: capture });
+      this.httpApi.addRoutes({ path: `${path}/{proxy+}`, methods: any, integration: capture });
+    }
+    for (const path of FLAGS_PATHS) {
+      this.httpApi.addRoutes({ path, methods: any, integration: flags });
+      this.httpApi.addRoutes({ path: `${path}/{proxy+}`, methods: any, integration: flags });
+    }
+    for (const prefix of FLAGS_PREFIXES) this.httpApi.addRoutes({ path: `${prefix}/{proxy+}`, methods: any, integration: flags });
+    for (const path of API_FLAG_PATHS) {
+      this.httpApi.addRoutes({ path, methods: [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.HEAD], integration: api });
+      this.httpApi.addRoutes({ path: `${path}/{proxy+}`, methods: [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.HEAD], integration: api });
     }
     this.httpApi.addRoutes({ path: '/api/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration: api });
     this.httpApi.addRoutes({ path: '/_health', methods: [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.HEAD], integration: api });

@@ -24,7 +24,7 @@ describe('esbuild bundling', () => {
           dir: path.join(assembly.directory, `asset.${String(r.Properties.Code.S3Key).replace(/\.zip$/, '')}`),
         })),
     );
-    expect(bundles.map((b) => b.name).sort()).toEqual(['api', 'capture', 'clickhouse-loader', 'ingestion-consumer', 'migrate']);
+    expect(bundles.map((b) => b.name).sort()).toEqual(['api', 'capture', 'clickhouse-loader', 'flags', 'ingestion-consumer', 'migrate', 'replay-consumer']);
     for (const { name, dir } of bundles) {
       const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
       expect(fs.existsSync(path.join(dir, 'index.js.map'))).toBe(true);
@@ -35,5 +35,13 @@ describe('esbuild bundling', () => {
         expect({ name, bundled: code.includes(`node_modules/${external}/`) }).toEqual({ name, bundled: false });
       }
     }
+    // The flags function serves posthog-js's bundles from a copy beside its handler (the npm package's very files).
+    const flags = bundles.find((b) => b.name === 'flags')!;
+    const dist = path.join(path.dirname(require.resolve('posthog-js/package.json')), 'dist');
+    for (const file of ['array.js', 'lazy-recorder.js', 'recorder.js']) {
+      expect(fs.readFileSync(path.join(flags.dir, 'static', file)).equals(fs.readFileSync(path.join(dist, file)))).toBe(true);
+    }
+    expect(fs.readdirSync(path.join(flags.dir, 'static')).every((f) => f.endsWith('.js'))).toBe(true);
+    expect(fs.existsSync(path.join(bundles.find((b) => b.name === 'capture')!.dir, 'static'))).toBe(false);
   });
 });

@@ -18,6 +18,7 @@ describe('cost report', () => {
     expect(inventory.streams.map((s) => [s.bus, s.mode, s.shards]).sort()).toEqual([
       ['events', 'PROVISIONED', 1],
       ['events_processed', 'PROVISIONED', 1],
+      ['recordings', 'PROVISIONED', 1],
     ]);
     expect(inventory.aurora).toEqual([expect.objectContaining({ minAcu: 0, maxAcu: 4, instances: 1, dataApi: true })]);
     expect(inventory.rdsProxies).toBe(0);
@@ -27,6 +28,7 @@ describe('cost report', () => {
     expect(inventory.consumers.map((c) => [c.functionName, c.streamBus]).sort()).toEqual([
       ['clickhouse-loader', 'events_processed'],
       ['ingestion-consumer', 'events'],
+      ['replay-consumer', 'recordings'],
     ]);
   });
 

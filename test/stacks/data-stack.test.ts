@@ -78,9 +78,9 @@ describe.each(PROFILES)('DataStack (%s)', (profile) => {
     });
   });
 
-  test(`Kinesis streams events and events_processed: encrypted, ${lean ? 'one provisioned shard' : 'on-demand'}, retained`, () => {
+  test(`Kinesis streams events, events_processed and recordings: encrypted, ${lean ? 'one provisioned shard' : 'on-demand'}, retained`, () => {
     const streams = Object.values(resourcesOf(data, 'AWS::Kinesis::Stream'));
-    expect(streams.map((s) => s.Properties.Tags.find((t: { Key: string }) => t.Key === 'hedgerow:stream').Value).sort()).toEqual(['events', 'events_processed']);
+    expect(streams.map((s) => s.Properties.Tags.find((t: { Key: string }) => t.Key === 'hedgerow:stream').Value).sort()).toEqual(['events', 'events_processed', 'recordings']);
     for (const s of streams) {
       expect(s.DeletionPolicy).toBe('Retain');
       expect(s.Properties.StreamEncryption).toEqual({ EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' });
@@ -110,6 +110,16 @@ describe.each(PROFILES)('DataStack (%s)', (profile) => {
       );
     }
     data.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/blobs/' }) });
+  });
+
+  test('the blob bucket expires replay blocks per retention prefix and stale parts after two days', () => {
+    const blobs = Object.values(resourcesOf(data, 'AWS::S3::Bucket')).find((b) => b.Properties.LoggingConfiguration?.LogFilePrefix === 's3/blobs/');
+    const rules = blobs?.Properties.LifecycleConfiguration.Rules as { Prefix?: string; ExpirationInDays?: number; Status: string }[];
+    const expiring = Object.fromEntries(rules.filter((r) => r.Prefix).map((r) => [r.Prefix, r.ExpirationInDays]));
+    expect(expiring).toEqual({ 'replay/30d/': 30, 'replay/90d/': 90, 'replay/365d/': 365, 'replay/1825d/': 1825, 'replay-parts/': 2 });
+    for (const r of rules) expect(r.Status).toBe('Enabled');
+    // Nothing else in the bucket (dead letters) expires.
+    expect(rules.filter((r) => !r.Prefix && r.ExpirationInDays !== undefined)).toEqual([]);
   });
 
   test('the ClickHouse connection secret is a placeholder with a generated password', () => {

@@ -28,7 +28,7 @@ describe.each(PROFILES)('IngestionStack (%s)', (profile) => {
 
   test('every Hedgerow function: Node 22 on ARM64, JSON logs to its own group, X-Ray, contract env names', () => {
     const fns = [...hedgerowFunctions(ingestion), ...hedgerowFunctions(migration)];
-    expect(fns).toHaveLength(5);
+    expect(fns).toHaveLength(7);
     for (const { props } of fns) {
       expect(props.Runtime).toBe('nodejs22.x');
       expect(props.Architectures).toEqual(['arm64']);
@@ -43,9 +43,10 @@ describe.each(PROFILES)('IngestionStack (%s)', (profile) => {
     const consumers = [
       { fn: 'ingestion-consumer', stream: /^HedgerowData:ExportsOutputFnGetAttEventsD/, s: settings.ingestionConsumer },
       { fn: 'clickhouse-loader', stream: /^HedgerowData:ExportsOutputFnGetAttEventsProcessed/, s: settings.clickhouseLoader },
+      { fn: 'replay-consumer', stream: /^HedgerowData:ExportsOutputFnGetAttRecordings/, s: settings.replayConsumer },
     ];
     const esms = resourcesOf(ingestion, 'AWS::Lambda::EventSourceMapping');
-    expect(Object.keys(esms)).toHaveLength(2);
+    expect(Object.keys(esms)).toHaveLength(3);
     for (const { fn, stream, s } of consumers) {
       const { id } = hedgerowFunction(ingestion, fn);
       const esm = Object.values(esms).find((e) => e.Properties.FunctionName.Ref === id);
@@ -70,17 +71,17 @@ describe.each(PROFILES)('IngestionStack (%s)', (profile) => {
 
   test('one encrypted, TLS-only dead-letter queue per consumer', () => {
     const queues = Object.values(resourcesOf(ingestion, 'AWS::SQS::Queue'));
-    expect(queues).toHaveLength(2);
+    expect(queues).toHaveLength(3);
     for (const q of queues) expect(q.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     const policies = Object.values(resourcesOf(ingestion, 'AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const p of policies) {
       expect(p.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     }
   });
 
   test(lean ? 'every function stays outside the VPC; Postgres through the Data API' : 'only the ingestion consumer runs in the VPC, through RDS Proxy', () => {
-    for (const name of ['capture', 'clickhouse-loader', 'api']) expect(hedgerowFunction(ingestion, name).props.VpcConfig).toBeUndefined();
+    for (const name of ['capture', 'clickhouse-loader', 'api', 'flags', 'replay-consumer']) expect(hedgerowFunction(ingestion, name).props.VpcConfig).toBeUndefined();
     expect(hedgerowFunction(migration, 'migrate').props.VpcConfig).toBeUndefined();
     const consumer = hedgerowFunction(ingestion, 'ingestion-consumer').props;
     const env = consumer.Environment.Variables;
@@ -99,7 +100,14 @@ describe.each(PROFILES)('IngestionStack (%s)', (profile) => {
 
   test(lean ? 'capture has no provisioned concurrency' : 'capture keeps warm environments behind the live alias', () => {
     if (lean) ingestion.resourceCountIs('AWS::Lambda::Alias', 0);
-    else ingestion.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: settings.captureProvisionedConcurrency } });
+    else {
+      const { id } = hedgerowFunction(ingestion, 'capture');
+      ingestion.hasResourceProperties('AWS::Lambda::Alias', {
+        Name: 'live',
+        FunctionName: { Ref: id },
+        ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: settings.captureProvisionedConcurrency },
+      });
+    }
   });
 
   test('permissions come from grants: capture may put records on events and read the table, nothing more', () => {
@@ -145,7 +153,7 @@ describe.each(PROFILES)('IngestionStack with the ALB front door (%s)', (profile)
     ingestion.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
     ingestion.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing', Type: 'application' });
     const groups = Object.values(resourcesOf(ingestion, 'AWS::ElasticLoadBalancingV2::TargetGroup'));
-    expect(groups).toHaveLength(2);
+    expect(groups).toHaveLength(3);
     for (const g of groups) expect(g.Properties.TargetType).toBe('lambda');
     const patterns = Object.values(resourcesOf(ingestion, 'AWS::ElasticLoadBalancingV2::ListenerRule')).flatMap((r) => {
       const values = r.Properties.Conditions[0].PathPatternConfig.Values as string[];
