@@ -8,10 +8,13 @@ import type { KeyValueStore } from '../ports/key-value-store';
 import { QueryService } from '../query/query-service';
 import { QUERY_RUNNERS } from '../query/runners';
 import { createActionsApi } from './actions-api';
+import { createAnnotationsApi } from './annotations-api';
 import { ApiAuthenticator } from './auth';
 import { createCohortsApi } from './cohorts-api';
+import { createDashboardsApi } from './dashboards-api';
 import { createEventsApi } from './events-api';
 import { createFeatureFlagsApi } from './feature-flags-api';
+import { createInsightsApi } from './insights-api';
 import { createPersonsApi } from './persons-api';
 import { createProjectsApi } from './projects-api';
 import { createQueryApi } from './query-api';
@@ -45,6 +48,9 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
   const queries = deps.queries ?? new QueryService({ runners: QUERY_RUNNERS, store: deps.store, cache });
   const query = createQueryApi({ db: deps.db, auth, queries });
   const actions = createActionsApi({ db: deps.db, auth });
+  const insights = createInsightsApi({ db: deps.db, auth, queries });
+  const dashboards = createDashboardsApi({ db: deps.db, auth, queries });
+  const annotations = createAnnotationsApi({ db: deps.db, auth });
 
   router.add('GET', '/api/projects', projects.list);
   router.add('POST', '/api/projects', projects.create);
@@ -78,6 +84,9 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     router.add('DELETE', `${root}/:id/query/:queryId`, query.cancel);
 
     crud(router, `${root}/:id/actions`, 'actionId', actions);
+    crud(router, `${root}/:id/insights`, 'insightId', insights);
+    crud(router, `${root}/:id/dashboards`, 'dashboardId', dashboards);
+    crud(router, `${root}/:id/annotations`, 'annotationId', annotations);
   }
 }
 
