@@ -36,7 +36,7 @@ import { SecretsManagerServer } from './secrets-manager-server';
 export interface LambdaEnvironment {
   readonly env: Readonly<Record<string, string>>;
   /** The real stream names of the logical streams. */
-  readonly streams: { readonly events: string; readonly events_processed: string };
+  readonly streams: { readonly events: string; readonly events_processed: string; readonly recordings: string };
   readonly dataApi: DataApiServer;
   readonly secrets: SecretsManagerServer;
   /** The test's own view of Aurora: the same Data API, another client. */
@@ -75,7 +75,7 @@ export async function startLambdaEnvironment(label: string): Promise<LambdaEnvir
     stoppers.push(() => secrets.stop());
 
     const run = Date.now().toString(36);
-    const streams = { events: `hedgerow-events-${run}`, events_processed: `hedgerow-events-processed-${run}` };
+    const streams = { events: `hedgerow-events-${run}`, events_processed: `hedgerow-events-processed-${run}`, recordings: `hedgerow-recordings-${run}` };
     const table = `hedgerow-kv-${run}`;
     const bucket = `hedgerow-blobs-${run}`;
     const client = { region: TEST_REGION, credentials: TEST_CREDENTIALS };
@@ -112,7 +112,7 @@ export async function startLambdaEnvironment(label: string): Promise<LambdaEnvir
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       HEDGEROW_STREAM_EVENTS: streams.events,
       HEDGEROW_STREAM_EVENTS_PROCESSED: streams.events_processed,
-      HEDGEROW_STREAM_RECORDINGS: `hedgerow-recordings-${run}`,
+      HEDGEROW_STREAM_RECORDINGS: streams.recordings,
       HEDGEROW_KV_TABLE: table,
       HEDGEROW_BLOB_BUCKET: bucket,
       HEDGEROW_CLICKHOUSE_SECRET_ARN: CLICKHOUSE_SECRET_ARN,
