@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- capture ingest lambda]`: runs the benchmarks and prints their tables, with
+ * `npm run bench [-- capture ingest flags replay lambda ...]`: runs the benchmarks and prints their tables, with
  * the machine they ran on. Copy the figures into docs/benchmarks.md with the date.
  */
 import os from 'node:os';
@@ -31,6 +31,24 @@ const benches: Record<string, Bench> = {
       `| sustained events/s (${fmt(r.throughput.events)} events in ${r.throughput.seconds.toFixed(1)} s, ${r.throughput.failedRequests} failed requests) | ${fmt(r.throughput.eventsPerSecond)} | ≥ 20,000 |`,
       `| freshness p50 / p95 / p99 / max at ${fmt(r.freshness.achievedRate)} events/s offered (target ${fmt(r.freshness.rate)}) | ${fmt(r.freshness.p50)} / ${fmt(r.freshness.p95)} / ${fmt(r.freshness.p99)} / ${fmt(r.freshness.max)} ms | p95 ≤ 2,000 ms |`,
     ];
+  },
+  async flags() {
+    const { runFlagsEvalBench, runFlagsHttpBench } = await import('./flags.bench');
+    const e = await runFlagsEvalBench();
+    const h = await runFlagsHttpBench();
+    return [
+      `### flags (${e.flags} flags: 20 % property filters, 10 % cohorts, 10 % multivariate; ${fmt(e.persons)} persons)`,
+      '',
+      '| figure | value | goal |',
+      '|---|---:|---|',
+      `| posthog-node ${'5.70'} local evaluator: persons/s (all flags each) | ${fmt(e.posthogNodePerSecond)} | |`,
+      `| our evaluation core: persons/s (agreeing on ${fmt(e.agreed)} of ${fmt(e.compared)} answers) | ${fmt(e.oursPerSecond)} (**${e.ratio.toFixed(1)}×**) | ≥ 2× |`,
+      `| POST /flags/?v=2 on \`npm start\`, ${fmt(h.sent)} requests offered at ${fmt(h.rate)}/s (achieved ${fmt(h.achievedRate)}/s, ${h.failed} failed): p50 / p90 / p99 / max | ${h.p50.toFixed(2)} / ${h.p90.toFixed(2)} / **${h.p99.toFixed(2)}** / ${h.max.toFixed(1)} ms | p99 ≤ 5 ms |`,
+    ];
+  },
+  async replay() {
+    const { runReplayBench, replayBenchTable } = await import('./replay.bench');
+    return replayBenchTable(await runReplayBench());
   },
   async lambda() {
     const { runLambdaBench } = await import('./lambda.bench');

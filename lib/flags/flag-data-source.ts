@@ -3,6 +3,8 @@ import { addHashKeyOverrides } from './hash-key-overrides';
 
 /** What the server knows of the subject of a `/flags` request. */
 export interface FlagSubject {
+  /** The person's uuid, when the source knows it (lets caches forget a person's answers). */
+  readonly personId?: string;
   /** Stored person properties; undefined when the distinct id has no person. */
   readonly personProperties: Record<string, unknown> | undefined;
   readonly staticCohortIds: readonly number[];
@@ -41,11 +43,12 @@ export class PostgresFlagDataSource implements FlagDataSource {
 
   async load(query: FlagSubjectQuery): Promise<FlagSubject> {
     if (!query.person && query.groups.length === 0) return NO_SUBJECT;
-    const { rows } = await this.db.query<{ person_properties: string | null; cohorts: string; overrides: string; groups: string }>(
+    const { rows } = await this.db.query<{ person_id: string | null; person_properties: string | null; cohorts: string; overrides: string; groups: string }>(
       `WITH person AS (
-         SELECT p.id, p.properties FROM posthog_persondistinctid d JOIN posthog_person p ON p.id = d.person_id
+         SELECT p.id, p.uuid, p.properties FROM posthog_persondistinctid d JOIN posthog_person p ON p.id = d.person_id
           WHERE d.team_id = $1 AND d.distinct_id = $2 AND $4::boolean)
-       SELECT (SELECT properties::text FROM person) AS person_properties,
+       SELECT (SELECT uuid::text FROM person) AS person_id,
+              (SELECT properties::text FROM person) AS person_properties,
               (SELECT coalesce(json_agg(c.cohort_id), '[]'::json)::text FROM posthog_cohortpeople c
                 WHERE c.team_id = $1 AND c.person_id = (SELECT id FROM person)) AS cohorts,
               (SELECT coalesce(json_object_agg(o.feature_flag_key, o.hash_key), '{}'::json)::text FROM posthog_featureflaghashkeyoverride o
@@ -59,6 +62,7 @@ export class PostgresFlagDataSource implements FlagDataSource {
     const groups = new Map<string, Record<string, unknown>>();
     for (const [index, key, props] of JSON.parse(row.groups) as [number, string, Record<string, unknown>][]) groups.set(`${index}:${key}`, props);
     return {
+      ...(row.person_id ? { personId: row.person_id } : {}),
       personProperties: row.person_properties === null ? undefined : (JSON.parse(row.person_properties) as Record<string, unknown>),
       staticCohortIds: JSON.parse(row.cohorts) as number[],
       hashKeyOverrides: JSON.parse(row.overrides) as Record<string, string>,

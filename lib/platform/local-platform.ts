@@ -7,6 +7,7 @@ import { LogConsumer } from '../adapters/local/file-log/log-consumer';
 import { createClickHouseLoader } from '../clickhouse/loader';
 import { migrateClickHouse } from '../clickhouse/migrate';
 import { createBlobDeadLetterStore } from '../dead-letters/dead-letter-store';
+import { CachedFlagDataSource } from '../flags/cached-flag-data-source';
 import { PostgresFlagDataSource } from '../flags/flag-data-source';
 import { FlagDefinitionsStore } from '../flags/flag-definitions';
 import { withErrorHandling } from '../http/router';
@@ -89,10 +90,25 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
 
     const metrics = new MemoryMetrics();
     const deadLetters = createBlobDeadLetterStore(blobs);
+    // /flags reads persons through a cache that ingestion, running in this process, keeps exact.
+    const flagData = new CachedFlagDataSource(new PostgresFlagDataSource(db));
     const ingestion = new LogConsumer(bus, {
       name: 'ingestion-consumer',
       stream: 'events',
-      handler: createIngestionConsumer({ db, bus, teams: new TeamDirectory(db), deadLetters, logger, metrics }),
+      handler: createIngestionConsumer({
+        db,
+        bus,
+        teams: new TeamDirectory(db),
+        deadLetters,
+        logger,
+        metrics,
+        onPersonsChanged: async (teamId, rows) =>
+          flagData.forget(teamId, {
+            distinctIds: rows.distinctIds.map((d) => d.distinct_id),
+            personIds: rows.persons.map((p) => p.id),
+            groups: rows.groups.map((g) => ({ index: g.group_type_index, key: g.group_key })),
+          }),
+      }),
       deadLetters,
       logger,
       batchSize: 500,
@@ -135,7 +151,7 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
       blobs,
       tokens: createTokenLookup(kv, { negativeTtlMs: 1000 }),
       definitions,
-      flagData: new PostgresFlagDataSource(db),
+      flagData,
       settings: createSessionRecordingSettings(db),
       replayRateLimiter: createNewSessionRateLimiter(),
       logger,

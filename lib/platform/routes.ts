@@ -27,7 +27,8 @@ export interface RouteDeps {
   readonly kv: KeyValueStore;
   readonly tokens: TokenLookup;
   readonly definitions: FlagDefinitionsStore;
-  readonly flagData: FlagDataSource;
+  /** Where /flags reads persons; `forgetTeam`, if it caches, is called when definitions change. */
+  readonly flagData: FlagDataSource & { forgetTeam?(teamId: number): void };
   /** Remote config settings; when they are the session-recording settings, replay routes are served too. */
   readonly settings: RemoteConfigSettings | SessionRecordingSettings;
   /** Where replay blocks are (the recordings API reads them). */
@@ -66,7 +67,15 @@ export function buildRouter(deps: RouteDeps): Router {
   router.add('GET', '/api/web_experiments', emptyProductFeature(deps.tokens, 'experiments'));
 
   router.add(['GET', 'HEAD'], '/_health', deps.health);
-  registerApiRoutes(router, { db: deps.db, store: deps.store, kv: deps.kv, onDefinitionsChanged: (teamId) => deps.definitions.refresh(teamId).then(() => undefined) });
+  registerApiRoutes(router, {
+    db: deps.db,
+    store: deps.store,
+    kv: deps.kv,
+    onDefinitionsChanged: async (teamId) => {
+      await deps.definitions.refresh(teamId);
+      deps.flagData.forgetTeam?.(teamId);
+    },
+  });
   const settings = deps.settings;
   const recordings = registerSessionRecordingRoutes(router, {
     db: deps.db,

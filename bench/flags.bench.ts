@@ -1,0 +1,289 @@
+/**
+ * Feature flag benchmarks (issue #3):
+ *
+ * 1. Evaluation throughput of our core (lib/flags/evaluation) against posthog-node's local
+ *    evaluator, in one run, on the same 50-flag set (20 % property filters, 10 % cohorts, 10 %
+ *    multivariate, the rest rollouts) and the same 10k persons. posthog-node gets the definitions
+ *    we serve (toLocalEvaluationResponse) from a loopback server, once; both sides then evaluate
+ *    all flags per person in memory. Goal: ≥ 2× posthog-node.
+ * 2. `/flags` over HTTP on a local `npm start` process with 50 flags and 2,000 stored persons:
+ *    an open-loop load at a fixed rate (default 1,000 req/s for 10 s) from this process; p50/p99
+ *    latency and the achieved rate. Goal: p99 ≤ 5 ms at 1k req/s.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PostHog } from 'posthog-node';
+import { evaluateFlags } from '../lib/flags/evaluation/evaluate-flags';
+import { toLocalEvaluationResponse } from '../lib/flags/evaluation/local-evaluation';
+import type { Cohort, EvaluationContext, FeatureFlag, FlagCondition, PropertyFilter } from '../lib/flags/types';
+import { api, eventually, startHedgerow } from '../test/support/hedgerow-process';
+
+const PLANS = ['free', 'pro', 'team', 'enterprise'];
+const COUNTRIES = ['US', 'CA', 'FR', 'DE', 'GB', 'BR', 'IN', 'JP'];
+
+/** A deterministic pseudo-random sequence (the same persons and flags in every run). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+export interface BenchPerson {
+  readonly distinctId: string;
+  readonly properties: Record<string, string | number>;
+}
+
+export function benchPersons(count: number): BenchPerson[] {
+  const rnd = lcg(7);
+  return Array.from({ length: count }, (_, i) => ({
+    distinctId: `person-${i}`,
+    properties: {
+      email: `user${i}@${rnd() < 0.3 ? 'example.com' : 'mail.org'}`,
+      plan: PLANS[Math.floor(rnd() * PLANS.length)]!,
+      country: COUNTRIES[Math.floor(rnd() * COUNTRIES.length)]!,
+      age: 18 + Math.floor(rnd() * 60),
+    },
+  }));
+}
+
+const person = (key: string, operator: string, value: unknown): PropertyFilter => ({ key, operator, value, type: 'person' });
+
+/** Flag definitions bodies (as the API takes them) and the two dynamic cohorts they use. */
+export function benchFlagBodies(): { cohorts: { name: string; filters: Cohort['filters'] }[]; flags: { key: string; filters: Record<string, unknown> }[] } {
+  const cohorts = [
+    { name: 'North America', filters: { properties: { type: 'OR' as const, values: [{ type: 'AND' as const, values: [person('country', 'exact', ['US', 'CA'])] }] } } },
+    { name: 'Adults on paid plans', filters: { properties: { type: 'AND' as const, values: [{ type: 'AND' as const, values: [person('age', 'gte', '30'), person('plan', 'is_not', 'free')] }] } } },
+  ];
+  const propertyConditions: FlagCondition[][] = [
+    [{ properties: [person('email', 'icontains', 'example.com')], rollout_percentage: 100 }],
+    [{ properties: [person('plan', 'exact', ['pro', 'enterprise'])], rollout_percentage: 50 }],
+    [{ properties: [person('country', 'exact', 'FR')] }, { properties: [person('age', 'lt', '25')], rollout_percentage: 30 }],
+    [{ properties: [person('email', 'regex', '^user[0-9]*7@')], rollout_percentage: 100 }],
+    [{ properties: [person('age', 'gt', '40'), person('plan', 'is_not', 'free')], rollout_percentage: 80 }],
+  ];
+  const flags: { key: string; filters: Record<string, unknown> }[] = [];
+  for (let i = 0; i < 50; i++) {
+    const key = `flag-${String(i).padStart(2, '0')}`;
+    if (i < 10) flags.push({ key, filters: { groups: propertyConditions[i % propertyConditions.length] } });
+    else if (i < 15) flags.push({ key, filters: { groups: [{ properties: [{ key: 'id', type: 'cohort', value: `$COHORT${i % 2}` }], rollout_percentage: 100 }] } });
+    else if (i < 20) {
+      flags.push({
+        key,
+        filters: {
+          groups: [{ properties: [], rollout_percentage: 100 }],
+          multivariate: { variants: [{ key: 'control', rollout_percentage: 50 }, { key: 'test', rollout_percentage: 30 }, { key: 'test-2', rollout_percentage: 20 }] },
+        },
+      });
+    } else flags.push({ key, filters: { groups: [{ properties: [], rollout_percentage: (i * 7) % 100 }] } });
+  }
+  return { cohorts, flags };
+}
+
+/** The same set in the stored shape, cohorts with ids 1 and 2. */
+function storedFlagSet(): { flags: FeatureFlag[]; cohorts: Map<number, Cohort> } {
+  const bodies = benchFlagBodies();
+  const cohorts = new Map<number, Cohort>(bodies.cohorts.map((c, i) => [i + 1, { id: i + 1, team_id: 1, name: c.name, is_static: false, deleted: false, filters: c.filters }]));
+  const flags = bodies.flags.map(
+    (f, i): FeatureFlag => ({
+      id: i + 1,
+      team_id: 1,
+      key: f.key,
+      name: f.key,
+      active: true,
+      deleted: false,
+      version: 1,
+      ensure_experience_continuity: false,
+      has_encrypted_payloads: false,
+      evaluation_runtime: 'all',
+      evaluation_tags: [],
+      bucketing_identifier: 'distinct_id',
+      filters: JSON.parse(JSON.stringify(f.filters).replace(/"\$COHORT(\d)"/g, (_, n: string) => String(Number(n) + 1))) as FeatureFlag['filters'],
+    }),
+  );
+  return { flags, cohorts };
+}
+
+export interface EvalBenchResult {
+  readonly persons: number;
+  readonly flags: number;
+  readonly oursPerSecond: number;
+  readonly posthogNodePerSecond: number;
+  readonly ratio: number;
+  /** Flag answers on which both sides agreed / that posthog-node decided. */
+  readonly agreed: number;
+  readonly compared: number;
+}
+
+export async function runFlagsEvalBench(options: { persons?: number; rounds?: number } = {}): Promise<EvalBenchResult> {
+  const persons = benchPersons(options.persons ?? 10_000);
+  const rounds = options.rounds ?? 3;
+  const { flags, cohorts } = storedFlagSet();
+  const body = JSON.stringify(toLocalEvaluationResponse(flags, cohorts, new Map(), { sendCohorts: true }));
+  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const sdk = new PostHog('phc_bench', {
+    host: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    personalApiKey: 'phx_bench',
+    featureFlagsPollingInterval: 3_600_000,
+    flushAt: 100_000,
+    flushInterval: 0,
+    disableGeoip: true,
+  });
+  await sdk.reloadFeatureFlags();
+
+  const now = new Date();
+  const ours = (p: BenchPerson) => {
+    const ctx: EvaluationContext = {
+      distinctId: p.distinctId,
+      groups: {},
+      personProperties: { distinct_id: p.distinctId, ...p.properties },
+      personExists: true,
+      groupProperties: {},
+      groupTypes: new Map(),
+      cohorts,
+      staticCohortIds: new Set(),
+      hashKeyOverrides: {},
+      now,
+    };
+    return evaluateFlags(flags, ctx);
+  };
+  const theirs = (p: BenchPerson) => sdk.getAllFlags(p.distinctId, { onlyEvaluateLocally: true, personProperties: p.properties as Record<string, string> });
+
+  // Same answers first (the figures compare equal work).
+  let agreed = 0;
+  let compared = 0;
+  for (const p of persons.slice(0, 1000)) {
+    const a = ours(p);
+    const b = await theirs(p);
+    for (const [key, value] of Object.entries(b)) {
+      compared++;
+      const mine = a[key];
+      if (mine && (mine.enabled ? mine.variant ?? true : false) === value) agreed++;
+    }
+  }
+
+  let bestOurs = Infinity;
+  let bestTheirs = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    let t = process.hrtime.bigint();
+    for (const p of persons) ours(p);
+    bestOurs = Math.min(bestOurs, Number(process.hrtime.bigint() - t) / 1e9);
+    t = process.hrtime.bigint();
+    for (const p of persons) await theirs(p);
+    bestTheirs = Math.min(bestTheirs, Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  await sdk.shutdown();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const oursPerSecond = persons.length / bestOurs;
+  const posthogNodePerSecond = persons.length / bestTheirs;
+  return { persons: persons.length, flags: flags.length, oursPerSecond, posthogNodePerSecond, ratio: oursPerSecond / posthogNodePerSecond, agreed, compared };
+}
+
+export interface HttpBenchResult {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly sent: number;
+  readonly failed: number;
+  readonly achievedRate: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+export async function runFlagsHttpBench(options: { rate?: number; seconds?: number; persons?: number } = {}): Promise<HttpBenchResult> {
+  const rate = options.rate ?? 1000;
+  const seconds = options.seconds ?? 10;
+  const h = await startHedgerow({ env: { LOG_LEVEL: 'error' } });
+  try {
+    const bodies = benchFlagBodies();
+    const cohortIds: number[] = [];
+    for (const c of bodies.cohorts) {
+      const res = await api<{ id: number }>(h, '/api/projects/@current/cohorts/', { method: 'POST', body: JSON.stringify(c) });
+      if (res.status !== 201) throw new Error(`cohort: ${res.status} ${JSON.stringify(res.body)}`);
+      cohortIds.push(res.body.id);
+    }
+    for (const f of bodies.flags) {
+      const filters = JSON.parse(JSON.stringify(f.filters).replace(/"\$COHORT(\d)"/g, (_, n: string) => String(cohortIds[Number(n)])));
+      const res = await api(h, '/api/projects/@current/feature_flags/', { method: 'POST', body: JSON.stringify({ key: f.key, filters }) });
+      if (res.status !== 201) throw new Error(`flag ${f.key}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    // Stored persons: identify events with $set, through capture and ingestion.
+    const persons = benchPersons(options.persons ?? 2000);
+    for (let i = 0; i < persons.length; i += 500) {
+      const batch = persons.slice(i, i + 500).map((p) => ({ event: '$identify', distinct_id: p.distinctId, properties: { $set: p.properties } }));
+      const res = await fetch(`${h.url}/batch/`, { method: 'POST', body: JSON.stringify({ api_key: h.token, batch }) });
+      if (res.status !== 200) throw new Error(`batch: ${res.status}`);
+    }
+    await eventually(async () => {
+      const res = await api<{ results: unknown[] }>(h, `/api/projects/@current/persons/?distinct_id=${persons[persons.length - 1]!.distinctId}`);
+      return res.body.results.length > 0;
+    }, 120_000);
+
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const url = new URL(`${h.url}/flags/?v=2`);
+    const send = (distinctId: string) =>
+      new Promise<number>((resolve, reject) => {
+        const started = process.hrtime.bigint();
+        const req = http.request(
+          { agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers: { 'content-type': 'application/json' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`status ${res.statusCode}`))));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ token: h.token, distinct_id: distinctId }));
+      });
+
+    // Warm-up, then an open-loop load: requests start on schedule whatever the answers do.
+    for (let i = 0; i < 500; i++) await send(persons[i % persons.length]!.distinctId);
+    const latencies: number[] = [];
+    let failed = 0;
+    const inFlight: Promise<void>[] = [];
+    const total = rate * seconds;
+    const start = performance.now();
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      inFlight.push(
+        send(persons[(i * 7919) % persons.length]!.distinctId).then(
+          (ms) => void latencies.push(ms),
+          () => void failed++,
+        ),
+      );
+    }
+    await Promise.all(inFlight);
+    const elapsed = (performance.now() - start) / 1000;
+    agent.destroy();
+    const sorted = latencies.sort((a, b) => a - b);
+    return {
+      rate,
+      seconds,
+      sent: total,
+      failed,
+      achievedRate: total / elapsed,
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      max: sorted[sorted.length - 1] ?? NaN,
+    };
+  } finally {
+    await h.stop();
+  }
+}
+
+if (require.main === module) {
+  (async () => {
+    console.log(await runFlagsEvalBench());
+    console.log(await runFlagsHttpBench());
+  })().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
