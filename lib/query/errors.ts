@@ -87,7 +87,7 @@ const MAX_MESSAGE = 500;
  * returned unchanged (the API turns it into a logged 500).
  */
 export function queryErrorOf(error: unknown, limits: QueryLimits): unknown {
-  if (error instanceof HttpError) return error;
+  if (error instanceof HttpError) return error.status === 400 ? runawayOf(error.message, limits) ?? error : error;
   const code = clickHouseCodeOf(error);
   if (code === undefined) return error;
   switch (code) {
@@ -111,4 +111,16 @@ export function queryErrorOf(error: unknown, limits: QueryLimits): unknown {
       return new QueryExecutionError(message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message);
     }
   }
+}
+
+/**
+ * A runner that reports ClickHouse failures as its own 400 (keeping ClickHouse's message but not
+ * its code) still ran away: recognise ClickHouse's messages for the limits.
+ */
+function runawayOf(message: string, limits: QueryLimits): HttpError | undefined {
+  if (/\bTimeout exceeded: elapsed\b|\bTIMEOUT_EXCEEDED\b|\bEstimated query execution time\b/.test(message)) return new QueryTimeoutError(limits.maxExecutionTimeSeconds);
+  if (/\bmemory limit exceeded\b|\bMEMORY_LIMIT_EXCEEDED\b/i.test(message)) return new QueryMemoryLimitError();
+  if (/\bLimit for result exceeded\b|\bTOO_MANY_ROWS_OR_BYTES\b/.test(message)) return new QueryTooManyRowsError(limits.maxResultRows);
+  if (/\bQuery was cancelled\b|\bQUERY_WAS_CANCELLED\b/.test(message)) return new QueryCancelledError();
+  return undefined;
 }
