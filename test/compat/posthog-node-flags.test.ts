@@ -93,6 +93,26 @@ describe('posthog-node flags against Hedgerow', () => {
     expect(called.properties).toMatchObject({ $feature_flag: 'multivariate-flag', $feature_flag_response: expect.any(String) });
   });
 
+  it('answers from stored persons, and follows their changes as ingestion makes them', async () => {
+    expect((await flag({ key: 'pro-only', filters: { groups: [{ properties: [{ key: 'plan', type: 'person', value: 'pro', operator: 'exact' }], rollout_percentage: 100 }] } })).status).toBe(201);
+    const identify = (plan: string) => {
+      remote.identify({ distinctId: 'stored-1', properties: { plan } });
+      return remote.flush();
+    };
+    const personPlan = async () => {
+      const { body } = await api<{ results: { properties: Record<string, unknown> }[] }>(h, '/api/projects/@current/persons/?distinct_id=stored-1');
+      return body.results[0]?.properties.plan;
+    };
+    // The first answer (no person yet) is remembered by the server's cache; ingestion must make it forget.
+    expect(await remote.getFeatureFlag('pro-only', 'stored-1')).toBe(false);
+    await identify('pro');
+    await eventually(async () => (await personPlan()) === 'pro');
+    await eventually(async () => (await remote.getFeatureFlag('pro-only', 'stored-1')) === true, 5_000);
+    await identify('free');
+    await eventually(async () => (await personPlan()) === 'free');
+    await eventually(async () => (await remote.getFeatureFlag('pro-only', 'stored-1')) === false, 5_000);
+  });
+
   it('answers 304 to a definitions poll whose ETag still matches', async () => {
     const first = await fetch(`${h.url}/flags/definitions?token=${h.token}&send_cohorts`, { headers: { authorization: `Bearer ${h.personalApiKey}` } });
     expect(first.status).toBe(200);
