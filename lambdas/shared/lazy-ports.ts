@@ -3,7 +3,8 @@ import type { KeyValueStore } from '../../lib/ports/key-value-store';
 
 /**
  * Ports opened on first use, for those a function rarely needs: the consumers write blobs only
- * for dead letters, the api writes the key-value store only when a project is created. Their SDK
+ * for dead letters (the ingestion consumer writes the key-value store only when persons change),
+ * the api uses the key-value store only to publish writes and for local evaluation's token lookup. Their SDK
  * clients then stay out of the cold start (S3's is the heaviest to load: bench/lambda.bench.ts).
  * A failed open is forgotten, so the next use tries again.
  */
