@@ -12,6 +12,7 @@ import { createAnnotationsApi } from './annotations-api';
 import { ApiAuthenticator } from './auth';
 import { createCohortsApi } from './cohorts-api';
 import { createDashboardsApi } from './dashboards-api';
+import { createDefinitionsApi } from './definitions-api';
 import { createEventsApi } from './events-api';
 import { createFeatureFlagsApi } from './feature-flags-api';
 import { createInsightsApi } from './insights-api';
@@ -51,6 +52,7 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
   const insights = createInsightsApi({ db: deps.db, auth, queries });
   const dashboards = createDashboardsApi({ db: deps.db, auth, queries });
   const annotations = createAnnotationsApi({ db: deps.db, auth });
+  const definitionsApi = createDefinitionsApi({ db: deps.db, store: deps.store, cache, auth });
 
   router.add('GET', '/api/projects', projects.list);
   router.add('POST', '/api/projects', projects.create);
@@ -87,6 +89,10 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     crud(router, `${root}/:id/insights`, 'insightId', insights);
     crud(router, `${root}/:id/dashboards`, 'dashboardId', dashboards);
     crud(router, `${root}/:id/annotations`, 'annotationId', annotations);
+    router.add('GET', `${root}/:id/event_definitions`, definitionsApi.listEvents);
+    router.add('GET', `${root}/:id/event_definitions/:definitionId`, definitionsApi.retrieveEvent);
+    router.add('GET', `${root}/:id/property_definitions`, definitionsApi.listProperties);
+    router.add('GET', `${root}/:id/property_definitions/:definitionId`, definitionsApi.retrieveProperty);
   }
 }
 
