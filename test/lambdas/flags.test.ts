@@ -119,6 +119,16 @@ describe('flag definitions: api Lambda → DynamoDB → flags Lambda', () => {
     expect(httpOf(result).json()).toMatchObject({ featureFlags: { 'beta-banner': true }, errorsWhileComputingFlags: false });
   });
 
+  test('should a front door hand /flags/ to capture (its catch-all), capture sends the client on to /flags with a 307', async () => {
+    const body = JSON.stringify({ token: team.apiToken, distinct_id: 'visitor-1' });
+    const { result } = await invoke(lambdas.capture.handler, httpApiEvent({ method: 'POST', url: '/flags/?v=2&config=true', headers: { 'content-type': 'application/json', origin: 'https://shop.example' }, body }), 'capture');
+    expect(result).toMatchObject({ statusCode: 307, headers: { location: '/flags?v=2&config=true', 'access-control-allow-origin': 'https://shop.example' } });
+    const preflight = await invoke(lambdas.capture.handler, httpApiEvent({ method: 'OPTIONS', url: '/decide/?v=3', headers: { origin: 'https://shop.example' } }), 'capture');
+    expect(preflight.result).toMatchObject({ statusCode: 200 });
+    const followed = httpOf((await invoke(lambdas.flags.handler, httpApiEvent({ method: 'POST', url: '/flags?v=2&config=true', headers: { 'content-type': 'application/json' }, body }), 'flags')).result);
+    expect(followed.json()).toMatchObject({ flags: { 'beta-banner': { enabled: expect.any(Boolean) } }, sessionRecording: { endpoint: '/s/' } });
+  });
+
   test('an unknown token is a 401, never a 5xx', async () => {
     const res = await flags({ token: 'phc_unknown_project', distinct_id: 'x' });
     expect(res.status).toBe(401);
