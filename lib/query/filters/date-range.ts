@@ -110,6 +110,9 @@ export async function resolveDateRange(
       toWallEx = parsed.edge.which === 'End' ? addWall(start, parsed.edge.unit, 1) : start;
     } else if (explicit && parsed.hasTime) {
       toWallEx = new Date(parsed.wall.getTime() + 1);
+    } else if (!parsed.hasTime) {
+      // A bare date (or a day-relative date) ends with its day, whatever the interval.
+      toWallEx = addWall(truncateWall(parsed.wall, 'day'), 'day', 1);
     } else {
       toWallEx = addWall(truncateWall(parsed.wall, rounding), rounding, 1);
     }

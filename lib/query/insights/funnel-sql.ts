@@ -3,8 +3,10 @@
  * (`level`) and when (`times`, ms). Each actor's events in the range that match a step or an
  * exclusion are gathered in time order (all its events for strict funnels); every step-0 event
  * (any step event for unordered funnels) starts an attempt, and the attempt reaching furthest
- * (the earliest among equals) counts:
- * - ordered: step k is the first later event matching step k within the window of the start;
+ * counts (for strict and unordered funnels the earliest among equals):
+ * - ordered: step k is a later event matching step k within the window of the start; of the
+ *   attempts reaching furthest, the one with the latest start counts (as PostHog takes the
+ *   latest step-0 event before the next step), computed in one pass over the events;
  * - strict: step k must be the very next event of the actor, within the window;
  * - unordered: the first event of each step at or after the start within the window, in any order.
  * Exclusions: an actor whose counted attempt has an exclusion event after its `funnelFromStep`
@@ -37,13 +39,18 @@ export function perActorSql(spec: FunnelSqlSpec): string {
     spec.order === 'unordered'
       ? `arrayFilter(i -> bitAnd(evs[i].2, ${stepMask}) != 0, arrayEnumerate(evs))`
       : `arrayFilter(i -> bitTest(evs[i].2, 0), arrayEnumerate(evs))`;
-  let attempt: string;
+  let best: string;
   if (spec.order === 'ordered') {
-    attempt = `arrayFold((acc, k) -> if(length(acc) != k, acc, arrayConcat(acc, arrayFilter(x -> x > 0, [toUInt64(arrayFirstIndex((e, i) -> i > acc[-1] AND bitTest(e.2, k) AND e.1 <= evs[s].1 + ${w}, evs, arrayEnumerate(evs)))]))), range(1, ${n}), [toUInt64(s)])`;
-  } else if (spec.order === 'strict') {
-    attempt = `arrayFold((acc, k) -> if(length(acc) != k, acc, arrayConcat(acc, arrayFilter(x -> x > 0, [if(s + k <= length(evs) AND bitTest(evs[s + k].2, k) AND evs[s + k].1 <= evs[s].1 + ${w}, toUInt64(s + k), 0)]))), range(1, ${n}), [toUInt64(s)])`;
+    // One pass: slot k holds the partial funnel (event indices of steps 0..k) with the latest
+    // start that reached step k; a later start leaves more of the window for the next steps.
+    const fold = `arrayFold((acc, i) -> arrayMap(k -> if(bitTest(evs[i].2, k), if(k = 0, [toUInt64(i)], if(length(acc[k]) = k AND evs[i].1 <= evs[acc[k][1]].1 + ${w} AND (empty(acc[k + 1]) OR acc[k][1] > acc[k + 1][1]), arrayPushBack(acc[k], toUInt64(i)), acc[k + 1])), acc[k + 1]), range(${n})), arrayEnumerate(evs), arrayResize([emptyArrayUInt64()], ${n}))`;
+    best = `arrayFilter(a -> notEmpty(a), ${fold})[-1]`;
   } else {
-    attempt = `arraySort(arrayFilter(x -> x > 0, arrayMap(k -> toUInt64(arrayFirstIndex((e, i) -> i >= s AND bitTest(e.2, k) AND e.1 <= evs[s].1 + ${w}, evs, arrayEnumerate(evs))), range(${n}))))`;
+    const attempt =
+      spec.order === 'strict'
+        ? `arrayFold((acc, k) -> if(length(acc) != k, acc, arrayConcat(acc, arrayFilter(x -> x > 0, [if(s + k <= length(evs) AND bitTest(evs[s + k].2, k) AND evs[s + k].1 <= evs[s].1 + ${w}, toUInt64(s + k), 0)]))), range(1, ${n}), [toUInt64(s)])`
+        : `arraySort(arrayFilter(x -> x > 0, arrayMap(k -> toUInt64(arrayFirstIndex((e, i) -> i >= s AND bitTest(e.2, k) AND e.1 <= evs[s].1 + ${w}, evs, arrayEnumerate(evs))), range(${n}))))`;
+    best = `arraySort(a -> (-toInt64(length(a)), a[1]), arrayMap(s -> ${attempt}, ${starts}))[1]`;
   }
   const excluded = spec.exclusions.length
     ? spec.exclusions
@@ -57,9 +64,7 @@ export function perActorSql(spec: FunnelSqlSpec): string {
   const b = spec.breakdown ? (spec.attribution === 'last_touch' ? 'evs[best[-1]].3' : 'evs[best[1]].3') : "''";
   return `SELECT actor, level, times, b FROM (
   SELECT actor,
-    ${starts} AS starts,
-    arrayMap(s -> ${attempt}, starts) AS attempts,
-    arraySort(a -> (-toInt64(length(a)), a[1]), attempts)[1] AS best,
+    ${best} AS best,
     length(best) AS level,
     arrayMap(j -> evs[j].1, best) AS times,
     ${b} AS b,
