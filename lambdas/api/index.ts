@@ -19,6 +19,7 @@ import { publishReplaySettings } from '../../lib/replay/published-replay-setting
 import { loadTeamReplaySettings } from '../../lib/replay/replay-settings';
 import { analyticsSpec, blobSpec, databaseSpec, keyValueSpec } from '../shared/aws-config';
 import { toHttpRequest, toHttpResult, type HttpEvent, type HttpResult } from '../shared/http-event';
+import { withGzip } from '../shared/gzip-response';
 import { createLambdaLogger } from '../shared/lambda-logger';
 import { lazyBlobStore, lazyKeyValueStore } from '../shared/lazy-ports';
 
@@ -46,7 +47,8 @@ const app = (async () => {
     },
   });
   for (const root of ['/api/projects', '/api/environments']) router.add('PATCH', `${root}/:id`, recordings.updateProject);
-  return withErrorHandling((req) => router.handle(req), logger);
+  // Large answers (a long recording's snapshots, event pages) compressed: Lambda's response caps are 1 MB behind an ALB, 6 MB otherwise.
+  return withGzip(withErrorHandling((req) => router.handle(req), logger), { minBytes: 64 * 1024 });
 })();
 
 export const handler = middy(async (event: HttpEvent): Promise<HttpResult> => toHttpResult(event, await (await app)(toHttpRequest(event)))).use(

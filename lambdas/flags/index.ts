@@ -38,7 +38,7 @@ const app = (async () => {
     settings: createPublishedReplaySettings(kv),
     logger,
   });
-  const assets = withGzip(createStaticHandler(staticDir()));
+  const assets = withGzip(createStaticHandler(staticDir()), { cachePerPath: true });
   router.add('GET', '/static/:file', assets);
   router.add('GET', '/static/:version/:file', assets);
   return withErrorHandling((req) => router.handle(req), logger);
