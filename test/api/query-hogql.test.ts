@@ -69,3 +69,16 @@ it('a HogQL error is a 400 validation_error', async () => {
   expect(res.status).toBe(400);
   expect(res.body.type).toBe('validation_error');
 });
+
+it('a saved TrendsQuery insight computes its result with ?refresh= through the real runner', async () => {
+  const query = { kind: 'InsightVizNode', source: { kind: 'TrendsQuery', series: [{ kind: 'EventsNode', event: '$pageview', math: 'total' }], interval: 'day', dateRange: { date_from: '-7d' } } };
+  const created = await h.call('/api/projects/@current/insights/', { method: 'POST', body: JSON.stringify({ name: 'Pageviews', query, saved: true }) });
+  expect(created.status).toBe(201);
+  const refreshed = await h.call(`/api/projects/@current/insights/${created.body.id}/?refresh=blocking`);
+  expect(refreshed.status).toBe(200);
+  expect(refreshed.body.result).toHaveLength(1);
+  expect(refreshed.body.result[0]).toMatchObject({ count: 2, label: '$pageview' });
+  expect(refreshed.body.is_cached).toBe(false);
+  const viaQuery = await h.call('/api/projects/@current/query/', { method: 'POST', body: JSON.stringify({ query }) });
+  expect(viaQuery.body).toMatchObject({ is_cached: true, results: refreshed.body.result });
+});
