@@ -348,7 +348,8 @@ export class QueryService {
     }
     void this.execute(runner, source, scope, key, id, { controller, release }).then(
       async (response) => {
-        if (controller.signal.aborted) return;
+        // Cancelled meanwhile, here or by a DELETE that reached another process: keep that answer.
+        if (controller.signal.aborted || (await this.readStatus(scope.teamId, id))?.status.complete) return;
         await this.writeStatus(scope.teamId, { ...status, complete: true, results: response, end_time: this.now().toISOString() });
       },
       async (error: unknown) => {

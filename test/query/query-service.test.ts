@@ -182,6 +182,19 @@ describe('async execution, status and cancellation', () => {
     expect(await svc.cancel(1, 'unknown-id')).toBe(false);
   });
 
+  it('a cancel that reaches another process (shared cache) wins over a late result', async () => {
+    const cache = new MemoryCache();
+    const stubborn: QueryRunner = () => new Promise((resolve) => setTimeout(() => resolve({ results: [['late']] }), 300));
+    const a = service({ cache, runners: { Stubborn: stubborn } });
+    const b = service({ cache, runners: { Stubborn: stubborn } });
+    await a.run({ kind: 'Stubborn' }, scope(), { refresh: 'force_async', clientQueryId: 'elsewhere' });
+    expect(await b.cancel(1, 'elsewhere')).toBe(true);
+    await wait(500);
+    const status = await a.status(1, 'elsewhere');
+    expect(status.status).toBe(400);
+    expect(status.body.query_status).toMatchObject({ complete: true, error: true, error_message: 'The query was cancelled.' });
+  });
+
   it('cancels a blocking query from another request', async () => {
     const svc = service({ limits: { maxExecutionTimeSeconds: 30, maxMemoryUsageBytes: 50_000_000, maxResultRows: 100 } });
     const running = rejection(svc.run({ kind: 'Sleepy' }, scope(), { refresh: 'blocking', clientQueryId: 'blocking-cancel' }));
