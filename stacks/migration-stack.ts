@@ -19,7 +19,8 @@ export interface MigrationStackProps extends StackProps {
 
 /**
  * Runs the Postgres (through the Data API) and ClickHouse migrations on every deploy whose
- * migrations changed, before the ingestion stack deploys new code. The `lambdas/migrate` handler
+ * migrations changed, before the ingestion stack deploys new code, then republishes each team's
+ * token, flag definitions and replay settings to the key-value table (lib/platform/projections.ts). The `lambdas/migrate` handler
  * receives custom-resource events from the Provider framework (`RequestType` Create | Update |
  * Delete, `ResourceProperties.MigrationsVersion`); migrations are idempotent, and Delete does nothing.
  */
@@ -37,10 +38,11 @@ export class MigrationStack extends Stack {
       // A paused Aurora takes ~15 s to resume (longer after a day); ClickHouse Cloud may be idled too.
       timeout: Duration.minutes(10),
       logLevel: props.logLevel,
-      environment: { HEDGEROW_CLICKHOUSE_SECRET_ARN: data.clickhouseSecret.secretArn },
+      environment: { HEDGEROW_CLICKHOUSE_SECRET_ARN: data.clickhouseSecret.secretArn, HEDGEROW_KV_TABLE: data.kvTable.tableName },
     });
     connectDatabase(this.migrate, data, 'data-api');
     data.clickhouseSecret.grantRead(this.migrate);
+    data.kvTable.grantWriteData(this.migrate);
 
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.migrate.function,

@@ -1,12 +1,15 @@
 /**
  * The migration custom resource: on every Create/Update of the stack it applies pending Postgres
- * (through the Data API) and ClickHouse migrations. Delete leaves the data alone.
+ * (through the Data API) and ClickHouse migrations, then republishes every team's token, flag
+ * definitions and replay settings to DynamoDB (what the flags function and the replay consumer
+ * read). Delete leaves the data alone.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { migrateClickHouse } from '../../lib/clickhouse/migrate';
-import { openAnalyticsStore, openDatabase } from '../../lib/platform/ports';
+import { publishProjections } from '../../lib/platform/projections';
+import { openAnalyticsStore, openDatabase, openKeyValueStore } from '../../lib/platform/ports';
 import { migratePostgres } from '../../lib/postgres/migrate';
-import { analyticsSpec, databaseSpec } from '../shared/aws-config';
+import { analyticsSpec, databaseSpec, keyValueSpec } from '../shared/aws-config';
 import { createLambdaLogger } from '../shared/lambda-logger';
 
 const { logger } = createLambdaLogger('migrate');
@@ -16,12 +19,14 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
   if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalId, Data: {} };
   const db = await openDatabase(await databaseSpec(), logger);
   const store = await openAnalyticsStore(await analyticsSpec());
+  const kv = await openKeyValueStore(keyValueSpec());
   try {
     const postgres = await migratePostgres(db);
     const clickhouse = await migrateClickHouse(store, { cluster: process.env.HEDGEROW_CLICKHOUSE_CLUSTER || undefined });
-    logger.info('migrations applied', { postgres, clickhouse });
+    const teamsPublished = await publishProjections(db, kv);
+    logger.info('migrations applied', { postgres, clickhouse, teamsPublished });
     return { PhysicalResourceId: physicalId, Data: { postgres: postgres.join(','), clickhouse: clickhouse.join(',') } };
   } finally {
-    await Promise.all([db.close(), store.close()]);
+    await Promise.all([db.close(), store.close(), kv.close()]);
   }
 }

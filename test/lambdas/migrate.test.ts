@@ -1,7 +1,9 @@
+import { createOrganization, createTeam } from '../../lib/accounts/accounts-repository';
 import { CLICKHOUSE_MIGRATIONS } from '../../lib/clickhouse/migrate';
 import { REPLAY_TABLES, REPLAY_VIEWS, TABLES } from '../../lib/clickhouse/schema';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { POSTGRES_MIGRATIONS } from '../../lib/postgres/migrations';
+import { updateTeamReplaySettings } from '../../lib/replay/replay-settings';
 import { openTestStore } from '../support/chdb';
 import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
 import { customResourceEvent } from '../support/lambda-events';
@@ -54,6 +56,19 @@ describe('migrate handler', () => {
   it('on Update with nothing pending applies nothing and keeps the physical id', async () => {
     const answer = await migrate.handler(customResourceEvent('Update', { MigrationsVersion: 'v2' }));
     expect(answer).toEqual({ PhysicalResourceId: 'hedgerow-migrations', Data: { postgres: '', clickhouse: '' } });
+  });
+
+  it('republishes every team’s token, flag definitions and replay settings to DynamoDB (for the flags and replay functions)', async () => {
+    const org = await createOrganization(aws.db, 'Existing org');
+    const team = await createTeam(aws.db, { organizationId: org.id, name: 'Existed before the flags function' });
+    await updateTeamReplaySettings(aws.db, team.id, { optIn: true, retentionDays: 90 });
+    expect(await aws.kv.get(`flag-definitions:${team.id}`)).toBeUndefined();
+
+    await migrate.handler(customResourceEvent('Update', { MigrationsVersion: 'v3' }));
+
+    expect(await aws.kv.get(`team-token:${team.apiToken}`)).toEqual({ teamId: team.id, token: team.apiToken });
+    expect(await aws.kv.get(`flag-definitions:${team.id}`)).toMatchObject({ flags: [], cohorts: [], stamp: expect.any(String) });
+    expect(await aws.kv.get(`replay-settings:${team.id}`)).toEqual({ optIn: true, retentionDays: 90 });
   });
 
   it('on Delete does nothing: no database call, the data stays', async () => {

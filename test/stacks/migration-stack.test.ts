@@ -26,6 +26,16 @@ describe('MigrationStack', () => {
     expect(stacks.migration.dependencies).toContain(stacks.data);
   });
 
+  test('may write the key-value table (republishing tokens, flag definitions, replay settings), not read it', () => {
+    expect(hedgerowFunction(migration, 'migrate').props.Environment.Variables.HEDGEROW_KV_TABLE).toBeDefined();
+    const actions = Object.values(migration.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .flatMap((st: { Action: string | string[] }) => [st.Action].flat())
+      .filter((a: string) => a.startsWith('dynamodb:'));
+    expect(actions).toContain('dynamodb:PutItem');
+    expect(actions.filter((a: string) => /GetItem|Query|Scan/.test(a))).toEqual([]);
+  });
+
   test('the Data API grant: rds-data on the cluster and the master secret', () => {
     const statements = Object.values(migration.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
     expect(statements).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['rds-data:ExecuteStatement', 'rds-data:BeginTransaction']) }));
