@@ -44,18 +44,18 @@ function propertyJson(d: PropertyDefinition, source: PropertySource, seen: boole
   };
 }
 
-/** `event_names`: a JSON list of event names (PostHog's encoding) or a comma-separated list. */
-function eventNamesParam(req: HttpRequest): string[] | undefined {
-  const raw = req.query.get('event_names');
+/** A list parameter: a JSON list of strings (PostHog's encoding of `event_names`) or a comma-separated list. */
+function nameListParam(req: HttpRequest, name: string): string[] | undefined {
+  const raw = req.query.get(name);
   if (raw === null || raw === '') return undefined;
   if (raw.trim().startsWith('[')) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw new BadRequestError('invalid_input', 'event_names must be a JSON list of event names.', 'event_names');
+      throw new BadRequestError('invalid_input', `${name} must be a JSON list of names.`, name);
     }
-    if (!Array.isArray(parsed) || parsed.some((e) => typeof e !== 'string')) throw new BadRequestError('invalid_input', 'event_names must be a JSON list of event names.', 'event_names');
+    if (!Array.isArray(parsed) || parsed.some((e) => typeof e !== 'string')) throw new BadRequestError('invalid_input', `${name} must be a JSON list of names.`, name);
     return parsed as string[];
   }
   return raw.split(',');
@@ -105,18 +105,19 @@ export function createDefinitionsApi(deps: { db: Sql; store: AnalyticsStore; cac
       return json(200, eventJson(found));
     },
 
-    /** type, group_type_index, search, event_names (+ filter_by_event_names), is_numerical, properties, limit, offset. */
+    /** type, group_type_index, search, event_names (+ filter_by_event_names), is_numerical, properties, excluded_properties, limit, offset. */
     async listProperties(req: HttpRequest): Promise<HttpResponse> {
       const team = await project(req, 'property_definition:read');
       const page = pageParams(req);
       const source = sourceOf(req);
       const search = req.query.get('search');
-      const eventNames = eventNamesParam(req);
+      const eventNames = nameListParam(req, 'event_names');
+      const excluded = new Set(nameListParam(req, 'excluded_properties') ?? []);
       const onlyOnEvents = booleanParam(req.query, 'filter_by_event_names') ?? false;
       const numerical = booleanParam(req.query, 'is_numerical');
       const names = req.query.get('properties')?.split(',').filter((n) => n !== '');
       let all = (await definitions.propertyDefinitions(team.id, source)).filter(
-        (d) => matches(d.name, search) && (numerical === undefined || (d.propertyType === 'Numeric') === numerical) && (!names || names.includes(d.name)),
+        (d) => !excluded.has(d.name) && matches(d.name, search) && (numerical === undefined || (d.propertyType === 'Numeric') === numerical) && (!names || names.includes(d.name)),
       );
       const seenOn = (d: PropertyDefinition) => (eventNames && source.type === 'event' ? d.events.some((e) => eventNames.includes(e)) : null);
       if (eventNames && source.type === 'event') {

@@ -312,7 +312,10 @@ export class QueryService {
         onAbort = () => reject(controller.signal.reason instanceof Error ? controller.signal.reason : new QueryCancelledError());
         if (controller.signal.aborted) onAbort();
         controller.signal.addEventListener('abort', onAbort, { once: true });
-        guard = setTimeout(() => controller.abort(new QueryTimeoutError(limits.maxExecutionTimeSeconds)), guardMs);
+        guard = setTimeout(() => {
+          controller.abort(new QueryTimeoutError(limits.maxExecutionTimeSeconds));
+          void this.killInClickHouse(ctx.queryId!);
+        }, guardMs);
       });
       run.catch(() => undefined); // settled later than the race when aborted: not an unhandled rejection
       const response = await Promise.race([run, stop]);

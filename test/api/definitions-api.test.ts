@@ -70,6 +70,7 @@ describe('property definitions', () => {
     expect(names((await h.call(`${PROPERTIES}?is_numerical=true`)).body)).toEqual(expect.arrayContaining(['$screen_width', 'amount']));
     expect(names((await h.call(`${PROPERTIES}?is_numerical=true`)).body)).not.toContain('$browser');
     expect(names((await h.call(`${PROPERTIES}?properties=amount,currency`)).body)).toEqual(['amount', 'currency']);
+    expect(names((await h.call(`${PROPERTIES}?properties=amount,currency&excluded_properties=${encodeURIComponent('["amount"]')}`)).body)).toEqual(['currency']);
     const onPurchase = await h.call(`${PROPERTIES}?event_names=${encodeURIComponent('["purchase"]')}&filter_by_event_names=true`);
     expect(names(onPurchase.body).filter((n) => !n.startsWith('$'))).toEqual(['amount', 'currency']);
     const ranked = await h.call(`${PROPERTIES}?event_names=${encodeURIComponent('["purchase"]')}`);
