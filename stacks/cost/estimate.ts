@@ -10,6 +10,15 @@ export interface Workload {
   readonly eventsPerRequest: number;
   /** Requests to /api (queries, admin). Assumption. */
   readonly apiRequests: number;
+  /** `/flags` requests (COST_FACTS.md §3.1: about 0.5 KB in, 2 KB out), each one flags invocation. */
+  readonly flagRequests: number;
+  /** DynamoDB reads per `/flags` request: distinct id → person, person, continuity overrides (definitions and tokens are cached in process). */
+  readonly dynamoReadsPerFlagRequest: number;
+  /** `/s` snapshot requests (COST_FACTS.md §3.1: 10k recordings × 50 requests), each one `recordings` record. */
+  readonly replayRequests: number;
+  readonly replayRequestBytes: number;
+  /** Writes of the persons projection (one per person, distinct id or group change). Assumption. */
+  readonly projectionWrites: number;
   /** Size of an `events_processed` record relative to the captured one (rows + persons). Assumption. */
   readonly processedRecordFactor: number;
   /** Mean billed duration per invocation, by `hedgerow:function` name. */
@@ -37,6 +46,11 @@ export const IDLE: Workload = {
   eventBytes: 1200,
   eventsPerRequest: 20,
   apiRequests: 0,
+  flagRequests: 0,
+  dynamoReadsPerFlagRequest: 3,
+  replayRequests: 0,
+  replayRequestBytes: 6000,
+  projectionWrites: 0,
   processedRecordFactor: 1,
   durationMs: NO_DURATIONS,
   dataApiCallsPerInvocation: 0,
@@ -58,8 +72,13 @@ export const TEN_MILLION_EVENTS: Workload = {
   eventBytes: 1200,
   eventsPerRequest: 20,
   apiRequests: 100_000,
+  flagRequests: 3_000_000,
+  dynamoReadsPerFlagRequest: 3,
+  replayRequests: 500_000,
+  replayRequestBytes: 6000,
+  projectionWrites: 1_000_000,
   processedRecordFactor: 1,
-  durationMs: { capture: 30, 'ingestion-consumer': 300, 'clickhouse-loader': 300, api: 100 },
+  durationMs: { capture: 30, flags: 20, 'ingestion-consumer': 300, 'clickhouse-loader': 300, 'replay-consumer': 300, api: 100 },
   dataApiCallsPerInvocation: 4,
   dynamoReads: 500_000,
   dynamoWrites: 100_000,
@@ -105,8 +124,12 @@ export function estimate(inv: Inventory, w: Workload): Estimate {
 
   const requests = w.events / w.eventsPerRequest;
   const recordBytes = w.eventBytes * w.eventsPerRequest;
-  const streamRecordBytes = (bus?: string) => (bus === 'events_processed' ? recordBytes * w.processedRecordFactor : recordBytes);
-  const streamRecords = (bus?: string) => (bus === 'events' || bus === 'events_processed' ? requests : 0);
+  const streamRecordBytes = (bus?: string) => (bus === 'events_processed' ? recordBytes * w.processedRecordFactor : bus === 'recordings' ? w.replayRequestBytes : recordBytes);
+  const streamRecords = (bus?: string) => (bus === 'events' || bus === 'events_processed' ? requests : bus === 'recordings' ? w.replayRequests : 0);
+  // Replay and flags traffic exists only where the templates have its functions.
+  const hasFunction = (name: string) => inv.functions.some((f) => f.name === name);
+  const replayRequests = hasFunction('replay-consumer') ? w.replayRequests : 0;
+  const flagRequests = hasFunction('flags') ? w.flagRequests : 0;
   const shardsOf = (bus?: string) => {
     const s = inv.streams.find((x) => x.bus === bus);
     return s?.mode === 'PROVISIONED' ? (s.shards ?? 1) : RULES.kinesisOnDemandInitialShards;
@@ -133,7 +156,8 @@ export function estimate(inv: Inventory, w: Workload): Estimate {
   // --- Lambda ------------------------------------------------------------------------------------
   const invocations = new Map<string, number>();
   const bump = (name: string | undefined, count: number) => name && invocations.set(name, (invocations.get(name) ?? 0) + count);
-  bump('capture', requests);
+  bump('capture', requests + replayRequests);
+  bump('flags', flagRequests);
   bump('api', w.apiRequests);
   for (const c of inv.consumers) bump(c.functionName, consumerInvocations(c, streamRecords(c.streamBus), shardsOf(c.streamBus)));
   let totalInvocations = 0;
@@ -156,11 +180,11 @@ export function estimate(inv: Inventory, w: Workload): Estimate {
   }
 
   // --- Front doors ---------------------------------------------------------------------------------
-  const httpRequests = requests + w.apiRequests;
+  const httpRequests = requests + replayRequests + flagRequests + w.apiRequests;
   if (inv.httpApis > 0) add('API Gateway HTTP API', `${n(httpRequests / 1e6)}M requests × $1.00/M`, (httpRequests / 1e6) * PRICES.httpApiRequests.usd);
   for (const lb of inv.loadBalancers) {
     const ipv4 = lb.internetFacing ? lb.azs : 0;
-    const gbPerHour = (requests * recordBytes) / GB / HOURS_PER_MONTH;
+    const gbPerHour = (requests * recordBytes + replayRequests * w.replayRequestBytes + flagRequests * RULES.flagRequestBytes) / GB / HOURS_PER_MONTH;
     const lcu = Math.max(gbPerHour / RULES.albLcuGbPerHourLambda, httpRequests / SECONDS_PER_MONTH / RULES.albLcuNewConnectionsPerSecond);
     const amount = HOURS_PER_MONTH * (PRICES.albHour.usd + ipv4 * PRICES.publicIpv4Hour.usd + lcu * PRICES.albLcuHour.usd);
     add('Application Load Balancer', `730 h × ($0.0225 + ${ipv4} IPv4 × $0.005 + ${n(lcu)} LCU × $0.008)`, amount);
@@ -207,8 +231,14 @@ export function estimate(inv: Inventory, w: Workload): Estimate {
   }
 
   // --- Storage, queues, secrets, logs --------------------------------------------------------------
-  if (inv.tables > 0) add('DynamoDB on-demand', `${n(w.dynamoReads / 1e6)}M reads × $0.125/M + ${n(w.dynamoWrites / 1e6)}M writes × $0.625/M`, (w.dynamoReads / 1e6) * PRICES.dynamoReads.usd + (w.dynamoWrites / 1e6) * PRICES.dynamoWrites.usd);
-  if (inv.buckets > 0) add('S3', `${w.s3StorageGb} GB × $0.023 + ${n(w.s3Puts / 1000)}k PUT × $0.005/1k`, w.s3StorageGb * PRICES.s3Storage.usd + (w.s3Puts / 1000) * PRICES.s3Puts.usd);
+  const projected = inv.functions.some((f) => f.name === 'ingestion-consumer' && 'HEDGEROW_KV_TABLE' in f.environment);
+  const dynamoReads = w.dynamoReads + flagRequests * w.dynamoReadsPerFlagRequest;
+  const dynamoWrites = w.dynamoWrites + (projected ? w.projectionWrites : 0);
+  if (inv.tables > 0) add('DynamoDB on-demand', `${n(dynamoReads / 1e6)}M reads × $0.125/M + ${n(dynamoWrites / 1e6)}M writes × $0.625/M`, (dynamoReads / 1e6) * PRICES.dynamoReads.usd + (dynamoWrites / 1e6) * PRICES.dynamoWrites.usd);
+  // Replay: the snapshots stored (blocks are gzip; counted uncompressed) and at most one block per `recordings` record.
+  const s3Gb = w.s3StorageGb + (replayRequests * w.replayRequestBytes) / GB;
+  const s3Puts = w.s3Puts + replayRequests;
+  if (inv.buckets > 0) add('S3', `${n(s3Gb)} GB × $0.023 + ${n(s3Puts / 1000)}k PUT × $0.005/1k`, s3Gb * PRICES.s3Storage.usd + (s3Puts / 1000) * PRICES.s3Puts.usd);
   if (inv.queues > 0) add(`SQS (${inv.queues} on-failure queues)`, 'only failed-batch notices; inside the 1M free requests', 0);
   add('Secrets Manager', `${inv.secrets} secrets × $0.40 + ${n(w.secretApiCalls / 1e4)} × 10k calls × $0.05`, inv.secrets * PRICES.secretMonth.usd + (w.secretApiCalls / 1e4) * PRICES.secretApiCalls.usd);
   if (inv.kmsKeys > 0) add('KMS customer-managed keys', `${inv.kmsKeys} × $1`, inv.kmsKeys * PRICES.kmsKeyMonth.usd);
@@ -226,7 +256,7 @@ export function estimate(inv: Inventory, w: Workload): Estimate {
   );
 
   const total = lines.reduce((sum, l) => sum + l.usd, 0);
-  return { workload: w, lines, total, facts: { requests, totalInvocations, gbSeconds, clickhouseAwake: awake } };
+  return { workload: w, lines, total, facts: { requests, replayRequests, flagRequests, totalInvocations, gbSeconds, clickhouseAwake: awake } };
 }
 
 export { usd as formatUsd };

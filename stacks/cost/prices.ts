@@ -86,6 +86,8 @@ export const RULES = {
   /** One ALB LCU covers 0.4 GB/h to Lambda targets, or 25 new connections a second. */
   albLcuGbPerHourLambda: 0.4,
   albLcuNewConnectionsPerSecond: 25,
+  /** A `/flags` request's bytes through a front door: about 0.5 KB in and 2 KB out (COST_FACTS.md §3.1). */
+  flagRequestBytes: 2500,
   /** ClickHouse Cloud's idling delay (configurable, 5 min minimum): UNVERIFIED default. */
   clickhouseIdleAfterMinutes: 15,
 } as const;

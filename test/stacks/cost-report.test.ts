@@ -66,6 +66,16 @@ describe('cost report', () => {
     expect(busy.total).toBeLessThan(postHogCloud(10_000_000, 0, 0).anonymous);
   });
 
+  test('10M events carry 10k recordings and 3M flag requests through the recordings stream, the flags function and DynamoDB', () => {
+    const busy = find('lean', 'httpApi').busy;
+    expect(busy.facts).toMatchObject({ replayRequests: 500_000, flagRequests: 3_000_000 });
+    const line = (item: string) => busy.lines.find((l) => l.item.startsWith(item));
+    expect(line('Kinesis `recordings`')?.arithmetic).toContain('0.5M PUT units');
+    expect(line('API Gateway HTTP API')?.usd).toBeCloseTo(4.1, 2);
+    expect(line('DynamoDB')?.arithmetic).toMatch(/^9\.5M reads/);
+    expect(busy.total).toBeLessThan(postHogCloud(10_000_000, 10_000, 3_000_000).anonymousWithExtras);
+  });
+
   test('PostHog Cloud list prices reproduce COST_FACTS §3.4', () => {
     const p = postHogCloud(10_000_000, 10_000, 3_000_000);
     expect(p.anonymous).toBeCloseTo(324.4, 2);
