@@ -436,15 +436,25 @@ export class QueryService {
     }
   }
 
+  /** The cached result, if any. A cache that fails is a miss: queries still run without it. */
   private async readCache(teamId: number, key: string): Promise<CacheEntry | undefined> {
-    const raw = await this.options.cache.get(`query:${teamId}:${key}`);
-    return raw === undefined ? undefined : (JSON.parse(raw) as CacheEntry);
+    try {
+      const raw = await this.options.cache.get(`query:${teamId}:${key}`);
+      return raw === undefined ? undefined : (JSON.parse(raw) as CacheEntry);
+    } catch (error) {
+      this.options.logger?.warn('query cache read failed', { teamId, error });
+      return undefined;
+    }
   }
 
   private async writeCache(teamId: number, key: string, entry: CacheEntry): Promise<void> {
     const raw = JSON.stringify(entry);
     if (raw.length > (this.options.maxCachedChars ?? 5_000_000)) return;
-    await this.options.cache.set(`query:${teamId}:${key}`, raw, this.options.cacheTtlSeconds ?? 86_400);
+    try {
+      await this.options.cache.set(`query:${teamId}:${key}`, raw, this.options.cacheTtlSeconds ?? 86_400);
+    } catch (error) {
+      this.options.logger?.warn('query cache write failed', { teamId, error });
+    }
   }
 
   private async readStatus(teamId: number, id: string): Promise<StatusRecord | undefined> {

@@ -128,6 +128,12 @@ describe('refresh modes and the result cache', () => {
     expect((await svc.run({ kind: 'Count', n: 8 }, scope(), { refresh: 'blocking' })).body.is_cached).toBe(false);
   });
 
+  it('runs without the cache when the cache fails', async () => {
+    const broken = { get: async () => Promise.reject(new Error('down')), set: async () => Promise.reject(new Error('down')), delete: async () => undefined, close: async () => undefined };
+    const svc = service({ cache: broken });
+    expect((await svc.run({ kind: 'Count', n: 13 }, scope(), { refresh: 'blocking' })).body).toMatchObject({ results: [[13]], is_cached: false });
+  });
+
   it('interprets refresh and the legacy async flag like PostHog', () => {
     expect(refreshModeOf(undefined, undefined, 'blocking')).toBe('blocking');
     expect(refreshModeOf(true, undefined, 'blocking')).toBe('force_blocking');
