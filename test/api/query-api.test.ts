@@ -72,6 +72,48 @@ describe('authentication and project scoping', () => {
   });
 });
 
+describe('every query and CRUD route', () => {
+  const routes: [string, string][] = [
+    ['POST', 'query/'],
+    ['GET', 'query/any-id/'],
+    ['GET', 'insights/'],
+    ['POST', 'insights/'],
+    ['GET', 'insights/1/'],
+    ['PATCH', 'insights/1/'],
+    ['DELETE', 'insights/1/'],
+    ['GET', 'dashboards/'],
+    ['POST', 'dashboards/'],
+    ['PATCH', 'dashboards/1/'],
+    ['GET', 'actions/'],
+    ['POST', 'actions/'],
+    ['GET', 'annotations/'],
+    ['POST', 'annotations/'],
+    ['GET', 'event_definitions/'],
+    ['GET', 'property_definitions/'],
+  ];
+
+  it('refuses a missing key and a project token (401) and a key for another project (403), on projects and environments', async () => {
+    for (const [method, route] of routes) {
+      for (const root of ['projects', 'environments']) {
+        const path = `/api/${root}/${h.teamId}/${route}`;
+        const body = method === 'GET' || method === 'DELETE' ? undefined : JSON.stringify({ query: { kind: 'ContextQuery' } });
+        expect([method, path, (await h.call(path, { method, body, key: null })).status]).toEqual([method, path, 401]);
+        expect([method, path, (await h.call(path, { method, body, key: h.platform.team.apiToken })).status]).toEqual([method, path, 401]);
+        expect([method, path, (await h.call(path, { method, body, key: h.otherTeamKey })).status]).toEqual([method, path, 403]);
+      }
+    }
+  });
+
+  it('honours read and write scopes', async () => {
+    const readOnly = (await h.call('/api/personal_api_keys/', { method: 'POST', body: JSON.stringify({ label: 'readers', scopes: ['insight:read', 'dashboard:read', 'action:read'] }) })).body.value;
+    expect((await h.call('/api/projects/@current/insights/', { key: readOnly })).status).toBe(200);
+    expect((await h.call('/api/projects/@current/insights/', { method: 'POST', body: '{}', key: readOnly })).status).toBe(403);
+    expect((await h.call('/api/projects/@current/dashboards/', { method: 'POST', body: '{}', key: readOnly })).status).toBe(403);
+    expect((await h.call('/api/projects/@current/actions/', { method: 'POST', body: '{"name":"x"}', key: readOnly })).status).toBe(403);
+    expect((await h.call('/api/projects/@current/annotations/', { key: readOnly })).status).toBe(403);
+  });
+});
+
 describe('POST /query/', () => {
   it("runs with the caller's team context: time zone, group types, actions and cohorts", async () => {
     await h.platform.db.query("UPDATE posthog_team SET timezone = 'Europe/Paris' WHERE id = $1", [h.teamId]);
