@@ -15,7 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { PostHog } from 'posthog-node';
 import { evaluateFlags } from '../lib/flags/evaluation/evaluate-flags';
 import { toLocalEvaluationResponse } from '../lib/flags/evaluation/local-evaluation';
-import type { Cohort, EvaluationContext, FeatureFlag, FlagCondition, PropertyFilter } from '../lib/flags/types';
+import type { Cohort, EvaluationContext, FeatureFlag, FlagCondition, FlagFilters, PropertyFilter } from '../lib/flags/types';
+import { flag } from '../test/flags/evaluation/fixtures';
 import { api, eventually, startHedgerow } from '../test/support/hedgerow-process';
 
 const PLANS = ['free', 'pro', 'team', 'enterprise'];
@@ -85,22 +86,8 @@ export function benchFlagBodies(): { cohorts: { name: string; filters: Cohort['f
 function storedFlagSet(): { flags: FeatureFlag[]; cohorts: Map<number, Cohort> } {
   const bodies = benchFlagBodies();
   const cohorts = new Map<number, Cohort>(bodies.cohorts.map((c, i) => [i + 1, { id: i + 1, team_id: 1, name: c.name, is_static: false, deleted: false, filters: c.filters }]));
-  const flags = bodies.flags.map(
-    (f, i): FeatureFlag => ({
-      id: i + 1,
-      team_id: 1,
-      key: f.key,
-      name: f.key,
-      active: true,
-      deleted: false,
-      version: 1,
-      ensure_experience_continuity: false,
-      has_encrypted_payloads: false,
-      evaluation_runtime: 'all',
-      evaluation_tags: [],
-      bucketing_identifier: 'distinct_id',
-      filters: JSON.parse(JSON.stringify(f.filters).replace(/"\$COHORT(\d)"/g, (_, n: string) => String(Number(n) + 1))) as FeatureFlag['filters'],
-    }),
+  const flags = bodies.flags.map((f, i) =>
+    flag(f.key, JSON.parse(JSON.stringify(f.filters).replace(/"\$COHORT(\d)"/g, (_, n: string) => String(Number(n) + 1))) as FlagFilters, { id: i + 1 }),
   );
   return { flags, cohorts };
 }
