@@ -5,7 +5,15 @@ import {
   PutItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { KeyValueStore, PutOptions } from '../../ports/key-value-store';
+
+/**
+ * JSON longer than this is stored gzipped in `z` (binary) instead of `v`: DynamoDB's item limit
+ * is 400 KB, which a team's flag definitions (one item, lib/flags/flag-definitions.ts) pass at a few
+ * hundred flags as plain JSON; compressed they stay well under it.
+ */
+const COMPRESS_ABOVE_BYTES = 16 * 1024;
 
 export interface DynamoDbKvStoreOptions {
   /** A table whose partition key is `pk` (string), with TTL on `expiresAt`. */
@@ -20,7 +28,8 @@ export interface DynamoDbKvStoreOptions {
 
 /**
  * The key-value store on one DynamoDB table. An item is `{pk: S, v: S (JSON), expiresAt?: N}`
- * with `expiresAt` in epoch seconds, the table's TTL attribute. DynamoDB deletes expired items
+ * with `expiresAt` in epoch seconds, the table's TTL attribute; a large value is `z: B` (gzipped
+ * JSON) instead of `v`. DynamoDB deletes expired items
  * only eventually (and local emulators never), so readers and conditional writers treat an item
  * whose `expiresAt` has passed as absent.
  */
@@ -39,15 +48,18 @@ export class DynamoDbKvStore implements KeyValueStore {
     const { Item: item } = await this.client.send(
       new GetItemCommand({ TableName: this.options.table, Key: { pk: { S: key } }, ConsistentRead: this.options.consistentRead }),
     );
-    if (!item?.v?.S) return undefined;
-    if (item.expiresAt?.N !== undefined && Number(item.expiresAt.N) < this.nowSeconds()) return undefined;
-    return JSON.parse(item.v.S) as T;
+    const json = item?.v?.S ?? (item?.z?.B ? gunzipSync(item.z.B).toString('utf8') : undefined);
+    if (!json) return undefined;
+    if (item?.expiresAt?.N !== undefined && Number(item.expiresAt.N) < this.nowSeconds()) return undefined;
+    return JSON.parse(json) as T;
   }
 
   async put(key: string, value: unknown, options: PutOptions = {}): Promise<boolean> {
     const json = JSON.stringify(value);
     if (json === undefined) throw new TypeError(`Cannot store ${typeof value} under "${key}": it has no JSON form.`);
-    const item: Record<string, AttributeValue> = { pk: { S: key }, v: { S: json } };
+    const item: Record<string, AttributeValue> = { pk: { S: key } };
+    if (Buffer.byteLength(json) > COMPRESS_ABOVE_BYTES) item.z = { B: gzipSync(json) };
+    else item.v = { S: json };
     if (options.ttlSeconds !== undefined) {
       if (!(options.ttlSeconds >= 0) || !Number.isFinite(options.ttlSeconds)) throw new RangeError(`ttlSeconds must be a finite number ≥ 0, not ${options.ttlSeconds}.`);
       // Whole seconds, rounded up, so an item never expires before its TTL.

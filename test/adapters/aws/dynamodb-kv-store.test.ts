@@ -51,6 +51,20 @@ describe('DynamoDbKvStore', () => {
     expect(plain?.expiresAt).toBeUndefined();
   });
 
+  it('stores large values gzipped (a team’s flag definitions outgrow the 400 KB item limit as plain JSON)', async () => {
+    const { store } = storeAt();
+    const flags = Array.from({ length: 600 }, (_, i) => ({ id: i, key: `flag-${i}`, filters: { groups: [{ properties: [{ key: 'email', value: `@team-${i}.example`, operator: 'icontains', type: 'person' }], rollout_percentage: 50 }] } }));
+    expect(JSON.stringify({ flags }).length).toBeGreaterThan(100_000);
+    await store.put('flag-definitions:1', { flags });
+    expect(await store.get('flag-definitions:1')).toEqual({ flags });
+    const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'flag-definitions:1' } } }));
+    expect(Item?.v).toBeUndefined();
+    expect(Item?.z?.B?.length).toBeLessThan(JSON.stringify({ flags }).length / 5);
+    // Overwritten by a small value: plain JSON again, nothing stale left behind.
+    await store.put('flag-definitions:1', { flags: [] });
+    expect(await store.get('flag-definitions:1')).toEqual({ flags: [] });
+  });
+
   it('reads an item past its expiresAt as absent, although DynamoDB (here dynalite) still holds it', async () => {
     const { store, advance } = storeAt();
     await store.put('ttl', 'soon gone', { ttlSeconds: 10 });
