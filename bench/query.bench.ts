@@ -67,22 +67,30 @@ async function generate(store: AnalyticsStore, events: number, persons: number):
          concat('/p/', toString(toUInt32(pow((bitShiftRight(h3, 24) % 10000) / 10000, 3) * 1000))) AS url,
          ['', 'google.com', 'twitter.com', 'news.ycombinator.com'][1 + bitShiftRight(h3, 40) % 4] AS ref,
          toDateTime64({now:String}, 6, 'UTC') - toIntervalSecond(bitShiftRight(h1, 24) % (${DAYS} * 86400)) AS ts
-       FROM numbers(${events})
+       FROM numbers_mt(${events})
      )`,
-    { params: { now: NOW.toISOString().slice(0, 19).replace('T', ' ') }, settings: { max_insert_threads: 2, max_threads: 2 } },
+    { params: { now: NOW.toISOString().slice(0, 19).replace('T', ' ') }, settings: { max_insert_threads: 2, max_threads: 2, optimize_on_insert: 0 } },
   );
 }
 
-async function time(fn: () => Promise<unknown>, rounds: number): Promise<{ ms: number; result: unknown }> {
-  let result = await fn();
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
+/** Medians of `rounds` runs of each, alternating so that both see the same machine load. */
+async function timePair(runner: () => Promise<unknown>, baseline: () => Promise<unknown>, rounds: number) {
+  let runnerResult = await runner();
+  let baselineResult = await baseline();
+  const r: number[] = [];
+  const b: number[] = [];
+  const clock = async (fn: () => Promise<unknown>, into: number[]) => {
     const t0 = process.hrtime.bigint();
-    result = await fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const result = await fn();
+    into.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    return result;
+  };
+  for (let i = 0; i < rounds; i++) {
+    runnerResult = await clock(runner, r);
+    baselineResult = await clock(baseline, b);
   }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)], result };
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  return { runner: { ms: median(r), result: runnerResult }, baseline: { ms: median(b), result: baselineResult } };
 }
 
 const sql = (s: string) => s;
@@ -119,8 +127,8 @@ export async function runQueryBench(options: { events?: number; rounds?: number;
 
     // Trends: $pageview per day for the last 30 days by $browser.
     const trendsQuery = { kind: 'TrendsQuery', series: [{ kind: 'EventsNode', event: '$pageview' }], dateRange: { date_from: '-29d' }, interval: 'day', breakdownFilter: { breakdown: '$browser', breakdown_type: 'event' } };
-    const trends = await time(() => runTrendsQuery(trendsQuery, ctx), rounds);
-    const trendsBase = await time(
+    const { runner: trends, baseline: trendsBase } = await timePair(
+      () => runTrendsQuery(trendsQuery, ctx),
       () =>
         q<{ d: string; b: string; c: string }>(
           sql(`SELECT toDate(timestamp) AS d, JSONExtractString(properties, '$browser') AS b, count() AS c FROM events
@@ -139,8 +147,8 @@ export async function runQueryBench(options: { events?: number; rounds?: number;
       dateRange: { date_from: '-29d' },
       funnelsFilter: { funnelWindowInterval: 14, funnelWindowIntervalUnit: 'day' },
     };
-    const funnel = await time(() => runFunnelsQuery(funnelQuery, ctx), rounds);
-    const funnelBase = await time(
+    const { runner: funnel, baseline: funnelBase } = await timePair(
+      () => runFunnelsQuery(funnelQuery, ctx),
       () =>
         q<{ level: number; c: string }>(
           sql(`SELECT level, count() AS c FROM (
@@ -158,9 +166,9 @@ export async function runQueryBench(options: { events?: number; rounds?: number;
 
     // Retention: $pageview weekly, 8 weeks, recurring.
     const retentionQuery = { kind: 'RetentionQuery', retentionFilter: { period: 'Week', totalIntervals: 8, retentionType: 'retention_recurring', targetEntity: { id: '$pageview', type: 'events' }, returningEntity: { id: '$pageview', type: 'events' } } };
-    const retention = await time(() => runRetentionQuery(retentionQuery, ctx), rounds);
     // Week 0 is the Sunday-started week 7 weeks before the one holding "now" (Oct 25–31): Sep 6.
-    const retentionBase = await time(
+    const { runner: retention, baseline: retentionBase } = await timePair(
+      () => runRetentionQuery(retentionQuery, ctx),
       () =>
         store.query<{ s: number; k: number; c: string }>(
           sql(`SELECT s, k, count() AS c FROM (

@@ -61,6 +61,13 @@ const benches: Record<string, Bench> = {
       ...rows.map((r) => `| ${r.name} | ${fmt(r.bytes / 1024)} KB | ${fmt(r.gzipBytes / 1024)} KB | ${r.initMs.toFixed(0)} ms | ≤ 1 MB, ≤ 150 ms |`),
     ];
   },
+  // Insight queries on 10M events generated into their own chDB folder (a few minutes on two
+  // cores); HEDGEROW_BENCH_SKIP_QUERY=1 skips it.
+  async query() {
+    if (process.env.HEDGEROW_BENCH_SKIP_QUERY === '1') return ['### insight queries: skipped (HEDGEROW_BENCH_SKIP_QUERY=1)'];
+    const { queryBenchTable, runQueryBench } = await import('./query.bench');
+    return queryBenchTable(await runQueryBench());
+  },
 };
 
 async function main(): Promise<void> {

@@ -4,9 +4,9 @@
  * exclusion are gathered in time order (all its events for strict funnels); every step-0 event
  * (any step event for unordered funnels) starts an attempt, and the attempt reaching furthest
  * counts (for strict and unordered funnels the earliest among equals):
- * - ordered: step k is a later event matching step k within the window of the start; of the
- *   attempts reaching furthest, the one with the latest start counts (as PostHog takes the
- *   latest step-0 event before the next step), computed in one pass over the events;
+ * - ordered: step k is a later event matching step k within the window of the start; a step
+ *   continues the partial funnel with the latest start (as PostHog takes the latest step-0 event
+ *   before the next step), and the first completion of the furthest step counts;
  * - strict: step k must be the very next event of the actor, within the window;
  * - unordered: the first event of each step at or after the start within the window, in any order.
  * Exclusions: an actor whose counted attempt has an exclusion event after its `funnelFromStep`
@@ -40,11 +40,27 @@ export function perActorSql(spec: FunnelSqlSpec): string {
       ? `arrayFilter(i -> bitAnd(evs[i].2, ${stepMask}) != 0, arrayEnumerate(evs))`
       : `arrayFilter(i -> bitTest(evs[i].2, 0), arrayEnumerate(evs))`;
   let best: string;
+  const columns: string[] = [];
   if (spec.order === 'ordered') {
-    // One pass: slot k holds the partial funnel (event indices of steps 0..k) with the latest
-    // start that reached step k; a later start leaves more of the window for the next steps.
-    const fold = `arrayFold((acc, i) -> arrayMap(k -> if(bitTest(evs[i].2, k), if(k = 0, [toUInt64(i)], if(length(acc[k]) = k AND evs[i].1 <= evs[acc[k][1]].1 + ${w} AND (empty(acc[k + 1]) OR acc[k][1] > acc[k + 1][1]), arrayPushBack(acc[k], toUInt64(i)), acc[k + 1])), acc[k + 1]), range(${n})), arrayEnumerate(evs), arrayResize([emptyArrayUInt64()], ${n}))`;
-    best = `arrayFilter(a -> notEmpty(a), ${fold})[-1]`;
+    // Vectorised over the actor's events (no per-event loop): V{k}[i] = i when event i completes
+    // step k of a partial funnel, whose start is S{k}[i]; P{k}[i] = the latest such event before
+    // i (it has the latest start, leaving the most window). The furthest step reached wins; its
+    // first completion is traced back through P to the events of each earlier step.
+    columns.push('arrayMap((e, i) -> if(bitTest(e.2, 0), i, 0), evs, arrayEnumerate(evs)) AS V0', 'arrayEnumerate(evs) AS S0');
+    for (let k = 1; k < n; k++) {
+      columns.push(
+        `arrayPushFront(arrayPopBack(arrayFill(x -> x != 0, V${k - 1})), 0) AS P${k - 1}`,
+        `arrayMap((e, i, p) -> if(bitTest(e.2, ${k}) AND p > 0 AND e.1 <= evs[S${k - 1}[p]].1 + ${w}, i, 0), evs, arrayEnumerate(evs), P${k - 1}) AS V${k}`,
+        `arrayMap(p -> if(p > 0, S${k - 1}[p], 0), P${k - 1}) AS S${k}`,
+      );
+    }
+    const reached = Array.from({ length: n }, (_, k) => n - 1 - k).map((k) => `arrayExists(x -> x > 0, V${k}), ${k + 1}`);
+    columns.push(`multiIf(${reached.join(', ')}, 0) AS reached`);
+    for (let k = n - 1; k >= 0; k--) {
+      const first = `arrayFirst(x -> x > 0, V${k})`;
+      columns.push(k === n - 1 ? `if(reached = ${n}, ${first}, 0) AS E${k}` : `if(reached > ${k + 1}, P${k}[E${k + 1}], if(reached = ${k + 1}, ${first}, 0)) AS E${k}`);
+    }
+    best = `arraySlice([${Array.from({ length: n }, (_, k) => `toUInt64(E${k})`).join(', ')}], 1, reached)`;
   } else {
     const attempt =
       spec.order === 'strict'
@@ -63,7 +79,7 @@ export function perActorSql(spec: FunnelSqlSpec): string {
     : '0';
   const b = spec.breakdown ? (spec.attribution === 'last_touch' ? 'evs[best[-1]].3' : 'evs[best[1]].3') : "''";
   return `SELECT actor, level, times, b FROM (
-  SELECT actor,
+  SELECT actor,${columns.map((c) => `\n    ${c},`).join('')}
     ${best} AS best,
     length(best) AS level,
     arrayMap(j -> evs[j].1, best) AS times,
@@ -71,7 +87,7 @@ export function perActorSql(spec: FunnelSqlSpec): string {
     ${excluded} AS excluded
   FROM (
     SELECT ${spec.actor} AS actor,
-      arraySort(x -> x.1, groupArray((toUnixTimestamp64Milli(timestamp), ${mask}, ${spec.breakdown ?? "''"}))) AS evs
+      arraySort(groupArray((toUnixTimestamp64Milli(timestamp), ${mask}${spec.breakdown ? `, ${spec.breakdown}` : ''}))) AS evs
     FROM events WHERE ${spec.where} AND (${relevant})
     GROUP BY actor
   )

@@ -60,19 +60,30 @@ export async function setupRetention(query: Record<string, unknown>, ctx: Parame
   const from = fromWall(startWall, ctx.timezone);
   const to = fromWall(addWall(lastWall, interval, 1), ctx.timezone);
 
-  const target = await seriesSql(entityNode(filter.targetEntity, 'retentionFilter.targetEntity'), scope, 'retentionFilter.targetEntity');
-  const returning = await seriesSql(entityNode(filter.returningEntity ?? filter.targetEntity, 'retentionFilter.returningEntity'), scope, 'retentionFilter.returningEntity');
+  const targetNode = entityNode(filter.targetEntity, 'retentionFilter.targetEntity');
+  const returningNode = entityNode(filter.returningEntity ?? filter.targetEntity, 'retentionFilter.returningEntity');
+  const target = await seriesSql(targetNode, scope, 'retentionFilter.targetEntity');
+  // The same entity twice (the usual case) is one condition and, for recurring retention, one set of periods.
+  const same = JSON.stringify(targetNode) === JSON.stringify(returningNode);
+  const returning = same ? target : await seriesSql(returningNode, scope, 'retentionFilter.returningEntity');
   const base = await baseWhere(query, scope);
   const fromSql = params.time(from);
   const toSql = params.time(to);
   const p = `(${periodNumber(interval, 'timestamp')} - ${periodNumber(interval, fromSql)})`;
   const actor = actorColumn(query.aggregation_group_type_index);
-  const scan = and([base, `timestamp < ${toSql}`, firstTime ? `((${target}) OR ((${returning}) AND timestamp >= ${fromSql}))` : `timestamp >= ${fromSql} AND ((${target}) OR (${returning}))`]);
-  const starts = firstTime ? 'if(countIf(is_target) > 0, [minIf(p, is_target)], [])' : 'groupUniqArrayIf(p, is_target)';
+  const either = same ? target : `(${target}) OR (${returning})`;
+  const scan = and([base, `timestamp < ${toSql}`, firstTime ? `((${target}) OR ((${returning}) AND timestamp >= ${fromSql}))` : `timestamp >= ${fromSql} AND (${either})`]);
+  let aggregates: string;
+  if (same && !firstTime) aggregates = 'groupUniqArray(p) AS starts, starts AS ret';
+  else {
+    const starts = firstTime ? 'if(countIf(is_target) > 0, [minIf(p, is_target)], [])' : 'groupUniqArrayIf(p, is_target)';
+    aggregates = `${starts} AS starts, groupUniqArrayIf(p, is_returning AND p >= 0) AS ret`;
+  }
+  const flags = same && !firstTime ? '' : `, (${target}) AS is_target, (${returning}) AS is_returning`;
   const perActorSql = `SELECT actor, start, arrayJoin(arrayConcat([0], arrayMap(r -> r - start, arrayFilter(r -> r > start, ret)))) AS k
 FROM (
-  SELECT actor, ${starts} AS starts, groupUniqArrayIf(p, is_returning AND p >= 0) AS ret
-  FROM (SELECT ${actor} AS actor, ${p} AS p, (${target}) AS is_target, (${returning}) AS is_returning FROM events WHERE ${scan}${actor === 'person_id' ? '' : ` AND ${actor} != ''`})
+  SELECT actor, ${aggregates}
+  FROM (SELECT ${actor} AS actor, ${p} AS p${flags} FROM events WHERE ${scan}${actor === 'person_id' ? '' : ` AND ${actor} != ''`})
   GROUP BY actor
 )
 ARRAY JOIN arrayFilter(s -> s >= 0 AND s < ${total}, starts) AS start`;

@@ -1,7 +1,8 @@
 import type { AnalyticsStore } from '../../../lib/ports/analytics-store';
+import { runActorsQuery } from '../../../lib/query/insights/actors';
 import { runFunnelsQuery } from '../../../lib/query/insights/funnels';
 import { openTestStore } from '../../support/chdb';
-import { insertEvents, makeContext, type FixtureEvent } from './fixtures';
+import { insertEvents, makeContext, personId, type FixtureEvent } from './fixtures';
 
 let store: AnalyticsStore;
 
@@ -13,6 +14,8 @@ let store: AnalyticsStore;
  *   p4: A 01-01 00:00, B 01-04 00:00                   (Firefox)  2 with 14 days (259200 s), 1 with a 1-day window
  *   p5: B 01-02 only                                               ordered 0, unordered 1
  *   p6: A 01-05 10:00, cancel 10:01, B 10:02, C 10:03  (Chrome)   ordered 3 (120 s, 60 s); strict 1
+ * Second funnel (login → purchase), where the latest start before the next step counts:
+ *   p7: login 01-06 10:00, login 10:30, purchase 10:40  → 600 s (not 2400 s)
  */
 const ev = (person: number, event: string, at: string, browser?: string): FixtureEvent => ({ event, person, at, properties: browser ? { $browser: browser } : {} });
 const EVENTS: FixtureEvent[] = [
@@ -31,6 +34,9 @@ const EVENTS: FixtureEvent[] = [
   ev(6, 'cancel', '2024-01-05 10:01:00', 'Chrome'),
   ev(6, 'signup_start', '2024-01-05 10:02:00', 'Chrome'),
   ev(6, 'signed_up', '2024-01-05 10:03:00', 'Chrome'),
+  ev(7, 'login', '2024-01-06 10:00:00'),
+  ev(7, 'login', '2024-01-06 10:30:00'),
+  ev(7, 'purchase', '2024-01-06 10:40:00'),
 ];
 
 beforeAll(async () => {
@@ -110,5 +116,27 @@ describe('FunnelsQuery', () => {
 
   it('refuses a one-step funnel, naming the field', async () => {
     await expect(runFunnelsQuery({ kind: 'FunnelsQuery', series: [node('$pageview')] }, makeContext(store, { now: '2024-01-10T12:00:00Z' }))).rejects.toMatchObject({ status: 400, attr: 'series' });
+  });
+
+  it('ordered: the latest start before the next step gives the conversion time', async () => {
+    const { results } = (await runFunnelsQuery(
+      { kind: 'FunnelsQuery', series: [node('login'), node('purchase')], dateRange: { date_from: '-9d' } },
+      makeContext(store, { now: '2024-01-10T12:00:00Z' }),
+    )) as { results: Step[] };
+    expect(counts(results)).toEqual([1, 1]);
+    expect(results[1].average_conversion_time).toBe(600);
+  });
+
+  it('actors: who reached a step, who dropped off before one', async () => {
+    const source = (extra: Record<string, unknown>) => ({
+      kind: 'ActorsQuery',
+      source: { kind: 'FunnelsActorsQuery', source: { kind: 'FunnelsQuery', series: [node('$pageview'), node('signup_start'), node('signed_up')], dateRange: { date_from: '-9d' } }, ...extra },
+    });
+    const ids = async (extra: Record<string, unknown>) =>
+      ((await runActorsQuery(source(extra), makeContext(store, { now: '2024-01-10T12:00:00Z' }))) as { results: { id: string }[][] }).results.map((r) => r[0].id).sort();
+    expect(await ids({ funnelStep: 3 })).toEqual([personId(1), personId(6)]);
+    // Reached step 2 but not step 3.
+    expect(await ids({ funnelStep: -3 })).toEqual([personId(2), personId(3), personId(4)]);
+    await expect(ids({ funnelStep: 4 })).rejects.toMatchObject({ status: 400, attr: 'source.funnelStep' });
   });
 });
