@@ -110,7 +110,7 @@ function queryField(body: Record<string, unknown>): Record<string, unknown> | nu
 
 /**
  * /api/projects/:id/insights/ — saved insights: list (search, saved, favorited, short_id,
- * dashboards, limit, offset), create, retrieve (`?refresh=` computes the result), update,
+ * dashboards, basic, refresh, limit, offset), create, retrieve (`?refresh=` computes the result), update,
  * soft delete. `dashboards` puts the insight on dashboards as tiles.
  */
 export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; queries: QueryService }) {
@@ -174,8 +174,10 @@ export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; 
         dashboardId,
       });
       const scope = await queryScopeOf(db, team);
+      // `basic=true` (PostHog's lightweight list) leaves the results out.
+      const basic = booleanParam(req.query, 'basic') ?? false;
       const results = [];
-      for (const insight of insights) results.push(insightJson(insight, await insightResult(deps, scope, insight, mode)));
+      for (const insight of insights) results.push(insightJson(insight, basic ? { ...EMPTY_RESULT, timezone: scope.timezone } : await insightResult(deps, scope, insight, mode)));
       return json(200, { count, ...pageLinks(req, page, count), results });
     },
 

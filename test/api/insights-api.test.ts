@@ -68,6 +68,8 @@ describe('saved insights', () => {
     expect(typeof refreshed.body.last_refresh).toBe('string');
     const cached = await h.call(`${INSIGHTS}${created.body.id}/`);
     expect(cached.body).toMatchObject({ result: [{ label: 'r' }], is_cached: true, last_refresh: refreshed.body.last_refresh });
+    expect((await h.call(`${INSIGHTS}?short_id=${created.body.short_id}`)).body.results[0].result).toEqual([{ label: 'r', dateRange: null, properties: null }]);
+    expect((await h.call(`${INSIGHTS}?short_id=${created.body.short_id}&basic=true`)).body.results[0].result).toBeNull();
     await h.call(`${INSIGHTS}${created.body.id}/?refresh=true`);
     expect(runs).toBe(2);
     expect((await h.call(`${INSIGHTS}${created.body.id}/?refresh=never`)).body.attr).toBe('refresh');
