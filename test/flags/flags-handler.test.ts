@@ -99,7 +99,7 @@ describe('/flags answers', () => {
     const { source } = recordingSource();
     const res = await (await handlerWith(source))(post('/flags/', { token: TOKEN, distinct_id: 'user-4', person_properties: { email: 'a@example.com' } }, 'v=2'));
     expect(res.status).toBe(200);
-    expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(res.headers?.['access-control-allow-origin']).toBe('https://shop.example');
     const body = bodyOf(res) as { flags: Record<string, Record<string, unknown>>; errorsWhileComputingFlags: boolean; requestId: string };
     expect(Object.keys(body.flags).sort()).toEqual(['continuity-flag', 'email-flag', 'multivariate-flag', 'simple-flag']);
     // Contract §3.5 vectors: user-4 is in simple-flag's 50 % and gets "test" of the variants.
@@ -198,6 +198,6 @@ describe('/flags bad input', () => {
     expect((await handler(bare('GET'))).status).toBe(200);
     const put = await handler(bare('PUT'));
     expect(put.status).toBe(405);
-    expect(put.headers.allow).toContain('POST');
+    expect(put.headers?.allow).toContain('POST');
   });
 });
