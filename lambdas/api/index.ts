@@ -9,6 +9,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { createTokenLookup } from '../../lib/accounts/token-directory';
 import { ApiAuthenticator } from '../../lib/api/auth';
 import { registerApiRoutes } from '../../lib/api/api-routes';
+import { registerProductFeatureRoutes } from '../../lib/api/product-features';
 import { registerSessionRecordingRoutes } from '../../lib/api/session-recordings-api';
 import { FlagDefinitionsStore } from '../../lib/flags/flag-definitions';
 import { registerLocalEvaluationRoutes } from '../../lib/flags/flags-routes';
@@ -34,7 +35,9 @@ const app = (async () => {
   const auth = new ApiAuthenticator(db);
   const router = new Router();
   router.add(['GET', 'HEAD'], '/_health', async () => json(200, { status: 'ok' }));
-  registerLocalEvaluationRoutes(router, { db, auth, tokens: createTokenLookup(kv), definitions });
+  const tokens = createTokenLookup(kv);
+  registerLocalEvaluationRoutes(router, { db, auth, tokens, definitions });
+  registerProductFeatureRoutes(router, tokens);
   registerApiRoutes(router, { db, store, kv, onDefinitionsChanged: async (teamId) => void (await definitions.refresh(teamId)) });
   const recordings = registerSessionRecordingRoutes(router, {
     db,

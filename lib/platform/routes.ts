@@ -1,6 +1,7 @@
 import type { TokenLookup } from '../accounts/token-lookup';
 import { ApiAuthenticator } from '../api/auth';
 import { registerApiRoutes } from '../api/api-routes';
+import { registerProductFeatureRoutes } from '../api/product-features';
 import { registerSessionRecordingRoutes } from '../api/session-recordings-api';
 import { CAPTURE_PATHS, createCaptureHandler } from '../capture/capture-handler';
 import type { FlagDataSource } from '../flags/flag-data-source';
@@ -8,7 +9,7 @@ import type { FlagDefinitionsStore } from '../flags/flag-definitions';
 import { registerFlagsRoutes, registerLocalEvaluationRoutes } from '../flags/flags-routes';
 import type { RemoteConfigSettings } from '../flags/remote-config';
 import { Router } from '../http/router';
-import { json, type HttpHandler } from '../http/types';
+import type { HttpHandler } from '../http/types';
 import type { Logger } from '../observability/logger';
 import type { AnalyticsStore } from '../ports/analytics-store';
 import type { EventBus } from '../ports/bus';
@@ -38,15 +39,6 @@ export interface RouteDeps {
   readonly health: HttpHandler;
 }
 
-/** Answers the SDKs' product-feature requests (surveys, early access, ...) with empty lists. */
-function emptyProductFeature(tokens: TokenLookup, key: string): HttpHandler {
-  return async (req) => {
-    const token = req.query.get('token') ?? '';
-    if (!(await tokens.lookup(token))) return json(401, { type: 'authentication_error', code: 'invalid_token', detail: 'Invalid project token.', attr: null });
-    return json(200, { [key]: [] }, { 'access-control-allow-origin': req.headers.origin ?? '*' });
-  };
-}
-
 /** Every route of the platform, on one port (the local server; each Lambda registers its own part). */
 export function buildRouter(deps: RouteDeps): Router {
   const router = new Router();
@@ -62,9 +54,7 @@ export function buildRouter(deps: RouteDeps): Router {
   const assets = createStaticHandler(posthogJsDistDir());
   router.add('GET', '/static/:file', assets);
   router.add('GET', '/static/:version/:file', assets);
-  router.add('GET', '/api/surveys', emptyProductFeature(deps.tokens, 'surveys'));
-  router.add('GET', '/api/early_access_features', emptyProductFeature(deps.tokens, 'earlyAccessFeatures'));
-  router.add('GET', '/api/web_experiments', emptyProductFeature(deps.tokens, 'experiments'));
+  registerProductFeatureRoutes(router, deps.tokens);
 
   router.add(['GET', 'HEAD'], '/_health', deps.health);
   registerApiRoutes(router, {

@@ -181,6 +181,14 @@ describe('local evaluation (api Lambda) and remote config (flags Lambda)', () =>
     expect((await api('GET', `/flags/definitions?token=${team.apiToken}`, undefined, { authorization: 'Bearer phx_not_a_key' })).status).toBe(401);
   });
 
+  test('the SDKs’ product-feature requests get empty lists for a known token (api Lambda)', async () => {
+    const surveys = httpOf((await invoke(lambdas.api.handler, httpApiEvent({ method: 'GET', url: `/api/surveys/?token=${team.apiToken}` }), 'api')).result);
+    expect(surveys.status).toBe(200);
+    expect(surveys.json()).toEqual({ surveys: [] });
+    const unknown = httpOf((await invoke(lambdas.api.handler, httpApiEvent({ method: 'GET', url: '/api/early_access_features/?token=phc_nope' }), 'api')).result);
+    expect(unknown.status).toBe(401);
+  });
+
   test('the posthog-js bundles are served gzipped, byte for byte the npm package’s, within the ALB’s 1 MB', async () => {
     for (const file of ['lazy-recorder.js', 'array.full.js']) {
       const { result } = await invoke(lambdas.flags.handler, albEvent({ method: 'GET', url: `/static/${file}`, headers: { 'accept-encoding': 'gzip, deflate, br' } }), 'flags');
