@@ -1,4 +1,5 @@
 import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -101,8 +102,8 @@ export class IngestionStack extends Stack {
     });
     connectDatabase(this.ingestionConsumer, data, consumerDb);
     data.eventsProcessedStream.grantWrite(this.ingestionConsumer);
-    // Writes (puts and deletes) the projection, never reads it; in the VPC through the DynamoDB gateway endpoint.
-    data.kvTable.grantWriteData(this.ingestionConsumer);
+    // Writes (puts and deletes) the projection's keys only, never reads; in the VPC through the DynamoDB gateway endpoint.
+    grantKeyPrefixes(this.ingestionConsumer, data, ['dynamodb:PutItem', 'dynamodb:DeleteItem'], ['flags-did:*', 'flags-person:*', 'flags-group:*']);
     this.grantDeadLetterWrites(this.ingestionConsumer, data);
     this.ingestionConsumerSource = new KinesisConsumer(this, 'IngestionConsumerSource', {
       function: this.ingestionConsumer,
@@ -166,8 +167,8 @@ export class IngestionStack extends Stack {
       assets: { from: 'node_modules/posthog-js/dist', to: 'static', extension: '.js' },
     });
     data.kvTable.grantReadData(this.flags);
-    // Experience continuity records hash-key overrides (flags-overrides:<team>:<person>) in the projection.
-    data.kvTable.grant(this.flags, 'dynamodb:PutItem');
+    // Experience continuity records hash-key overrides (flags-overrides:<team>:<person>): its one write, to those keys only.
+    grantKeyPrefixes(this.flags, data, ['dynamodb:PutItem'], ['flags-overrides:*']);
     this.flagsTarget =
       settings.flagsProvisionedConcurrency > 0
         ? new lambda.Alias(this, 'FlagsLive', {
@@ -246,4 +247,18 @@ export class IngestionStack extends Stack {
   }
 
   private blobBucket?: s3.IBucket;
+}
+
+/**
+ * Write access to the items of the key-value table whose key starts with one of `patterns` (IAM's
+ * `dynamodb:LeadingKeys`), for functions that own one part of the table (the persons projection,
+ * continuity overrides) and must not touch the rest (tokens, definitions, ledgers).
+ */
+function grantKeyPrefixes(fn: HedgerowFunction, data: DataStack, actions: string[], patterns: string[]): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee: fn,
+    actions,
+    resourceArns: [data.kvTable.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } },
+  });
 }

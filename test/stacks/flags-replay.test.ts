@@ -35,11 +35,15 @@ describe.each(PROFILES)('flags and replay on AWS (%s)', (profile) => {
     const { props } = hedgerowFunction(ingestion, 'flags');
     expect(props.VpcConfig).toBeUndefined();
     expect(Object.keys(props.Environment.Variables).sort()).toEqual(['HEDGEROW_KV_TABLE', 'LOG_LEVEL']);
-    const actions = actionsOf(statementsOf(ingestion, 'flags'));
+    const statements = statementsOf(ingestion, 'flags');
+    const actions = actionsOf(statements);
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem']));
     // Reads, plus PutItem for experience-continuity overrides; no deletes, no other service but logs and X-Ray.
     expect(actions.filter((a) => /^dynamodb:/.test(a) && !/Get|Describe|Query|Scan|ConditionCheck|PutItem/.test(a))).toEqual([]);
     expect(actions.filter((a) => !/^(dynamodb|logs|xray):/.test(a))).toEqual([]);
+    // …and PutItem only on the overrides' keys.
+    const puts = statements.filter((st) => [st.Action].flat().includes('dynamodb:PutItem'));
+    expect(puts).toEqual([expect.objectContaining({ Action: 'dynamodb:PutItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['flags-overrides:*'] } } })]);
   });
 
   test(lean ? 'flags keeps no warm environments' : 'flags keeps warm environments behind its live alias', () => {
@@ -137,8 +141,12 @@ describe.each(PROFILES)('flags and replay on AWS (%s)', (profile) => {
 
   test('the ingestion consumer projects persons into the key-value table (write-only grant)', () => {
     expect(hedgerowFunction(ingestion, 'ingestion-consumer').props.Environment.Variables.HEDGEROW_KV_TABLE).toBeDefined();
-    const dynamo = actionsOf(statementsOf(ingestion, 'ingestion-consumer')).filter((a) => a.startsWith('dynamodb:'));
-    expect(dynamo).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem']));
-    expect(dynamo.filter((a) => /GetItem|Query|Scan/.test(a))).toEqual([]);
+    const statements = statementsOf(ingestion, 'ingestion-consumer').filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['flags-did:*', 'flags-person:*', 'flags-group:*'] } },
+      }),
+    ]);
   });
 });
