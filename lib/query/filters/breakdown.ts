@@ -5,6 +5,7 @@
  */
 import { BadRequestError } from '../../http/errors';
 import type { FilterScope } from './property-filters';
+import { printHogQL } from './hogql-expression';
 import { propertyValueSql } from './property-filters';
 
 export const BREAKDOWN_OTHER = '$$_posthog_breakdown_other_$$';
@@ -24,24 +25,6 @@ interface BreakdownFilterInput {
   readonly breakdown_group_type_index?: number | null;
   readonly breakdown_hide_other_aggregation?: boolean | null;
   readonly breakdowns?: readonly { type?: string; property?: unknown; value?: unknown; group_type_index?: number | null }[] | null;
-}
-
-/** Printer of HogQL expressions (lib/hogql), loaded only for HogQL breakdowns. */
-async function printHogQL(expr: string, scope: FilterScope): Promise<string> {
-  const modulePath = '../../hogql';
-  let mod: { printHogQLExpression?: (e: string, c: object) => string; loadHogQLParser?: () => Promise<unknown> };
-  try {
-    mod = (await import(modulePath)) as typeof mod;
-  } catch {
-    mod = {};
-  }
-  if (!mod.printHogQLExpression) throw new BadRequestError('unsupported', 'HogQL breakdowns are not available on this server yet.', 'breakdownFilter.breakdown');
-  await mod.loadHogQLParser?.();
-  try {
-    return mod.printHogQLExpression(expr, { teamId: scope.ctx.teamId, timezone: scope.ctx.timezone, now: scope.ctx.now, values: {} });
-  } catch (error) {
-    throw new BadRequestError('invalid_input', `breakdownFilter.breakdown: ${(error as Error).message}`, 'breakdownFilter.breakdown');
-  }
 }
 
 export async function parseBreakdown(input: unknown, scope: FilterScope): Promise<Breakdown> {
@@ -69,7 +52,7 @@ export async function parseBreakdown(input: unknown, scope: FilterScope): Promis
   }
   if (typeof key !== 'string') throw new BadRequestError('invalid_input', 'breakdownFilter.breakdown must be a property name.', 'breakdownFilter.breakdown');
   let value: string;
-  if (type === 'hogql') value = `toNullable(toString(${await printHogQL(key, scope)}))`;
+  if (type === 'hogql') value = `toNullable(toString(${await printHogQL(key, scope.ctx, 'breakdownFilter.breakdown')}))`;
   else if (['event', 'person', 'group', 'event_metadata'].includes(type)) value = propertyValueSql(type, key, groupIndex, scope, 'breakdownFilter');
   else throw new BadRequestError('unsupported', `breakdownFilter.breakdown_type "${type}" is not supported yet (event, person, group, event_metadata, cohort, hogql are).`, 'breakdownFilter.breakdown_type');
   return { kind: 'value', sql: `ifNull(${value}, ${scope.params.str(BREAKDOWN_NULL)})`, limit, hideOther };

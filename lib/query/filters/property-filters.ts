@@ -11,12 +11,14 @@
  *   evaluated on `person_properties` (their person filters, nested cohorts too). Static cohorts
  *   are refused with a 400: their members live in Postgres (posthog_cohortpeople) and ClickHouse
  *   has no membership table (person_static_cohort) yet. Behavioural cohort filters are refused too.
- * `hogql`, `session`, `data_warehouse` and other filter types are refused with a 400.
+ * - `hogql` (`key` = a boolean HogQL expression), printed by lib/hogql.
+ * `session`, `data_warehouse` and other filter types are refused with a 400.
  */
 import { BadRequestError } from '../../http/errors';
 import type { PropertyFilter, PropertyGroup } from '../../flags/types';
 import type { QueryContext } from '../types';
 import { parseDate } from './date-range';
+import { printHogQL } from './hogql-expression';
 import { operatorSql } from './operators';
 import type { SqlParams } from './sql-params';
 import { toWall } from './zoned-time';
@@ -106,6 +108,8 @@ async function nodeSql(node: unknown, scope: FilterScope, field: string, cohortP
   let sql: string;
   if (type === 'cohort' || type === 'precalculated-cohort' || type === 'static-cohort') {
     sql = await cohortSql(filter, scope, field, cohortPath);
+  } else if (type === 'hogql') {
+    sql = `ifNull(toBool(${await printHogQL(filter.key, scope.ctx, `${field}.key`)}), 0)`;
   } else {
     if (typeof filter.key !== 'string' || filter.key === '') throw new BadRequestError('invalid_input', `${field}.key is required.`, `${field}.key`);
     const resolveDate = (value: string, f: string) => dateText(value, scope.ctx, f);

@@ -29,11 +29,16 @@ export function actorColumn(aggregationGroupTypeIndex: unknown): string {
   return `\`$group_${groupIndex(aggregationGroupTypeIndex, 'aggregation_group_type_index')}\``;
 }
 
-export function mathPlan(node: SeriesNode, field: string, params: SqlParams, aggregationGroupTypeIndex: unknown): MathPlan {
+/** `hogql`: math_hogql already printed to SQL (math "hogql"). */
+export function mathPlan(node: SeriesNode, field: string, params: SqlParams, aggregationGroupTypeIndex: unknown, hogql?: string): MathPlan {
   const math = node.math ?? 'total';
   const actor = actorColumn(aggregationGroupTypeIndex);
   const actorWhere = actor === 'person_id' ? '1' : `${actor} != ''`;
   const f = (agg: string) => `ifNotFinite(toFloat64(${agg}), 0)`;
+  if (math === 'hogql') {
+    if (!hogql) throw new BadRequestError('invalid_input', `${field}.math_hogql is required for math hogql.`, `${field}.math_hogql`);
+    return { agg: f(hogql), where: '1', combine: null, actor };
+  }
   if (math === 'total') return { agg: 'toFloat64(count())', where: '1', combine: 'sum', actor };
   if (math === 'dau') return { agg: f(`uniqExact(${actor})`), where: actorWhere, combine: null, actor };
   if (math === 'weekly_active' || math === 'monthly_active') {
@@ -54,5 +59,5 @@ export function mathPlan(node: SeriesNode, field: string, params: SqlParams, agg
     if (math === 'avg') return { agg: f(`avg(${value})`), where, combine: null, actor };
     return { agg: f(`${math}(${value})`), where, combine: math as 'sum' | 'min' | 'max', actor };
   }
-  throw new BadRequestError('unsupported', `${field}.math "${math}" is not supported (total, dau, weekly_active, monthly_active, unique_session, unique_group, avg_count_per_actor, sum, avg, min, max, median, p75, p90, p95, p99 are).`, `${field}.math`);
+  throw new BadRequestError('unsupported', `${field}.math "${math}" is not supported (total, hogql, dau, weekly_active, monthly_active, unique_session, unique_group, avg_count_per_actor, sum, avg, min, max, median, p75, p90, p95, p99 are).`, `${field}.math`);
 }

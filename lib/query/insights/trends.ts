@@ -7,6 +7,7 @@
 import { BadRequestError } from '../../http/errors';
 import { BREAKDOWN_OTHER, parseBreakdown } from '../filters/breakdown';
 import { parseInterval, previousRange, type ResolvedRange, resolveDateRange } from '../filters/date-range';
+import { printHogQL } from '../filters/hogql-expression';
 import { and, cohortMembershipSql, type FilterScope } from '../filters/property-filters';
 import { actionEcho, baseWhere, parseSeries, seriesLabel, seriesSql } from '../filters/series';
 import { SqlParams } from '../filters/sql-params';
@@ -55,7 +56,8 @@ export const runTrendsQuery: QueryRunner = async (query, ctx) => {
   for (const period of periods) {
     for (const [order, node] of series.entries()) {
       const field = `series[${order}]`;
-      const math = mathPlan(node, field, params, query.aggregation_group_type_index);
+      const hogql = node.math === 'hogql' ? await printHogQL(node.math_hogql, ctx, `${field}.math_hogql`) : undefined;
+      const math = mathPlan(node, field, params, query.aggregation_group_type_index, hogql);
       const where = and([base, await seriesSql(node, scope, field)]);
       const label = await seriesLabel(node, scope);
       for (const cohort of cohorts) {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AnalyticsStore } from '../../../lib/ports/analytics-store';
 import { runTrendsQuery } from '../../../lib/query/insights/trends';
 import { openTestStore } from '../../support/chdb';
@@ -299,5 +301,18 @@ describe('TrendsQuery', () => {
     // p1 p2 p3 p4 in the week: a page of 2 with more.
     expect(paged.results).toHaveLength(2);
     expect(paged.hasMore).toBe(true);
+  });
+
+  // HogQL comes from lib/hogql (another module); without it these answer 400.
+  (existsSync(join(__dirname, '../../../lib/hogql/index.ts')) ? it : it.skip)('HogQL breakdown, math and filter', async () => {
+    const { results } = await run({ series: [pageviews()], breakdownFilter: { breakdown: 'upper(properties.$browser)', breakdown_type: 'hogql' } });
+    expect(byBreakdown(results)).toEqual({
+      CHROME: [2, 1, 0, 0, 2, 0, 0],
+      $$_posthog_breakdown_null_$$: [0, 0, 0, 0, 1, 0, 0],
+      FIREFOX: [0, 1, 0, 0, 0, 0, 0],
+      SAFARI: [1, 0, 0, 0, 0, 0, 0],
+    });
+    expect(await data({ series: [pageviews({ math: 'hogql', math_hogql: 'sum(toFloat(properties.revenue))' })] })).toEqual([[0, 0, 0, 0, 60, 0, 0]]);
+    expect(await filtered([{ key: "properties.$browser = 'Chrome'", type: 'hogql' }])).toEqual([[2, 1, 0, 0, 2, 0, 0]]);
   });
 });
