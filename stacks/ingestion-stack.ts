@@ -134,7 +134,7 @@ export class IngestionStack extends Stack {
     // --- API: accounts, keys, events and persons (Data API: no VPC, Aurora may pause) --------------
     this.api = new HedgerowFunction(this, 'Api', {
       name: 'api',
-      description: 'Hedgerow API: PostHog-shaped /api routes and /_health',
+      description: 'Hedgerow API: PostHog-shaped /api routes, local evaluation, session recordings, /_health',
       memorySize: 1024,
       // API Gateway's integration limit is 30 s; room for an Aurora resume (~15 s) on the first query.
       timeout: Duration.seconds(29),
