@@ -54,7 +54,7 @@ export async function setupRetention(query: Record<string, unknown>, ctx: Parame
 
   // The last period holds date_to; period 0 starts total - 1 periods earlier.
   const dateRange = (query.dateRange ?? {}) as { date_to?: string | null };
-  const end = await resolveDateRange({ date_from: '-1d', date_to: dateRange.date_to ?? null }, interval === 'hour' ? 'hour' : 'day', ctx);
+  const end = await resolveDateRange({ date_from: dateRange.date_to ?? 'dStart', date_to: dateRange.date_to ?? null }, interval === 'hour' ? 'hour' : 'day', ctx);
   const lastWall = truncateWall(toWall(new Date(end.to.getTime() - 1), ctx.timezone), interval);
   const startWall = addWall(lastWall, interval, -((total as number) - 1));
   const from = fromWall(startWall, ctx.timezone);

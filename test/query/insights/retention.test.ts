@@ -79,3 +79,14 @@ describe('RetentionQuery', () => {
     await expect(runRetentionQuery({ kind: 'RetentionQuery', retentionFilter: { period: 'Year' } }, ctx())).rejects.toMatchObject({ status: 400, attr: 'retentionFilter.period' });
   });
 });
+
+describe('RetentionQuery date_to', () => {
+  it('ends the periods at an absolute date_to in the past', async () => {
+    const { results } = (await runRetentionQuery(
+      { ...query('retention_recurring'), retentionFilter: { ...query('retention_recurring').retentionFilter, totalIntervals: 2 }, dateRange: { date_to: '2024-01-02' } },
+      makeContext(store, { now: '2024-03-01T12:00:00Z' }),
+    )) as { results: Row[] };
+    // Cohorts Jan 1 (p1 p2; p1 back on Jan 2) and Jan 2 (p1 p3).
+    expect(counts(results)).toEqual([[2, 1], [2]]);
+  });
+});
