@@ -35,10 +35,17 @@ export function perActorSql(spec: FunnelSqlSpec): string {
   const relevant = spec.order === 'strict' ? '1' : bits.map((c) => `(${c})`).join(' OR ');
   const w = `${spec.windowMs}`;
   const stepMask = (1 << n) - 1;
+  // Without a breakdown, each event packs into one UInt64 (ms << 16 | step bits): sorting a
+  // plain integer array is several times cheaper than sorting tuples.
+  const packed = !spec.breakdown && bits.length <= 16;
+  /** The time (ms) and the step bits of an event element. */
+  const T = (x: string) => (packed ? `toInt64(bitShiftRight(${x}, 16))` : `${x}.1`);
+  const BIT = (x: string, k: number | string) => (packed ? `bitTest(${x}, ${k})` : `bitTest(${x}.2, ${k})`);
+  const MASK = (x: string) => (packed ? x : `${x}.2`);
   const starts =
     spec.order === 'unordered'
-      ? `arrayFilter(i -> bitAnd(evs[i].2, ${stepMask}) != 0, arrayEnumerate(evs))`
-      : `arrayFilter(i -> bitTest(evs[i].2, 0), arrayEnumerate(evs))`;
+      ? `arrayFilter(i -> bitAnd(${MASK('evs[i]')}, ${stepMask}) != 0, arrayEnumerate(evs))`
+      : `arrayFilter(i -> ${BIT('evs[i]', 0)}, arrayEnumerate(evs))`;
   let best: string;
   const columns: string[] = [];
   if (spec.order === 'ordered') {
@@ -46,13 +53,15 @@ export function perActorSql(spec: FunnelSqlSpec): string {
     // step k of a partial funnel, whose start is S{k}[i]; P{k}[i] = the latest such event before
     // i (it has the latest start, leaving the most window). The furthest step reached wins; its
     // first completion is traced back through P to the events of each earlier step.
-    columns.push('arrayMap((e, i) -> if(bitTest(e.2, 0), i, 0), evs, arrayEnumerate(evs)) AS V0', 'arrayEnumerate(evs) AS S0');
+    // (S1 = P0: a step-1 partial starts at the step-0 event before it.)
+    columns.push(`arrayMap((e, i) -> if(${BIT('e', 0)}, i, 0), evs, arrayEnumerate(evs)) AS V0`);
     for (let k = 1; k < n; k++) {
+      const start = k === 1 ? 'p' : `S${k - 1}[p]`;
       columns.push(
         `arrayPushFront(arrayPopBack(arrayFill(x -> x != 0, V${k - 1})), 0) AS P${k - 1}`,
-        `arrayMap((e, i, p) -> if(bitTest(e.2, ${k}) AND p > 0 AND e.1 <= evs[S${k - 1}[p]].1 + ${w}, i, 0), evs, arrayEnumerate(evs), P${k - 1}) AS V${k}`,
-        `arrayMap(p -> if(p > 0, S${k - 1}[p], 0), P${k - 1}) AS S${k}`,
+        `arrayMap((e, i, p) -> if(${BIT('e', k)} AND p > 0 AND ${T('e')} <= ${T(`evs[${start}]`)} + ${w}, i, 0), evs, arrayEnumerate(evs), P${k - 1}) AS V${k}`,
       );
+      if (k < n - 1) columns.push(k === 1 ? 'P0 AS S1' : `arrayMap(p -> if(p > 0, S${k - 1}[p], 0), P${k - 1}) AS S${k}`);
     }
     const reached = Array.from({ length: n }, (_, k) => n - 1 - k).map((k) => `arrayExists(x -> x > 0, V${k}), ${k + 1}`);
     columns.push(`multiIf(${reached.join(', ')}, 0) AS reached`);
@@ -64,31 +73,28 @@ export function perActorSql(spec: FunnelSqlSpec): string {
   } else {
     const attempt =
       spec.order === 'strict'
-        ? `arrayFold((acc, k) -> if(length(acc) != k, acc, arrayConcat(acc, arrayFilter(x -> x > 0, [if(s + k <= length(evs) AND bitTest(evs[s + k].2, k) AND evs[s + k].1 <= evs[s].1 + ${w}, toUInt64(s + k), 0)]))), range(1, ${n}), [toUInt64(s)])`
-        : `arraySort(arrayFilter(x -> x > 0, arrayMap(k -> toUInt64(arrayFirstIndex((e, i) -> i >= s AND bitTest(e.2, k) AND e.1 <= evs[s].1 + ${w}, evs, arrayEnumerate(evs))), range(${n}))))`;
+        ? `arrayFold((acc, k) -> if(length(acc) != k, acc, arrayConcat(acc, arrayFilter(x -> x > 0, [if(s + k <= length(evs) AND ${BIT('evs[s + k]', 'k')} AND ${T('evs[s + k]')} <= ${T('evs[s]')} + ${w}, toUInt64(s + k), 0)]))), range(1, ${n}), [toUInt64(s)])`
+        : `arraySort(arrayFilter(x -> x > 0, arrayMap(k -> toUInt64(arrayFirstIndex((e, i) -> i >= s AND ${BIT('e', 'k')} AND ${T('e')} <= ${T('evs[s]')} + ${w}, evs, arrayEnumerate(evs))), range(${n}))))`;
     best = `arraySort(a -> (-toInt64(length(a)), a[1]), arrayMap(s -> ${attempt}, ${starts}))[1]`;
   }
   const excluded = spec.exclusions.length
     ? spec.exclusions
         .map((e, x) => {
-          const from = `evs[best[${e.from + 1}]].1`;
-          const to = `if(level > ${e.to}, evs[best[${e.to + 1}]].1, evs[best[1]].1 + ${w})`;
-          return `(level > ${e.from} AND arrayExists(e -> bitTest(e.2, ${n + x}) AND e.1 > ${from} AND e.1 < ${to}, evs))`;
+          const from = T(`evs[best[${e.from + 1}]]`);
+          const to = `if(level > ${e.to}, ${T(`evs[best[${e.to + 1}]]`)}, ${T('evs[best[1]]')} + ${w})`;
+          return `(level > ${e.from} AND arrayExists(e -> ${BIT('e', n + x)} AND ${T('e')} > ${from} AND ${T('e')} < ${to}, evs))`;
         })
         .join(' OR ')
     : '0';
-  // Without a breakdown, each event packs into one UInt64 (ms << 16 | step bits): sorting a
-  // plain integer array is several times cheaper than sorting tuples.
-  const events =
-    spec.breakdown || bits.length > 16
-      ? `arraySort(groupArray((toUnixTimestamp64Milli(timestamp), ${mask}${spec.breakdown ? `, ${spec.breakdown}` : ''})))`
-      : `arrayMap(x -> (toInt64(bitShiftRight(x, 16)), bitAnd(x, 65535)), arraySort(groupArray(bitOr(bitShiftLeft(toUInt64(toUnixTimestamp64Milli(timestamp)), 16), ${mask}))))`;
+  const events = packed
+    ? `arraySort(groupArray(bitOr(bitShiftLeft(toUInt64(toUnixTimestamp64Milli(timestamp)), 16), ${mask})))`
+    : `arraySort(groupArray((toUnixTimestamp64Milli(timestamp), ${mask}${spec.breakdown ? `, ${spec.breakdown}` : ''})))`;
   const b = spec.breakdown ? (spec.attribution === 'last_touch' ? 'evs[best[-1]].3' : 'evs[best[1]].3') : "''";
   return `SELECT actor, level, times, b FROM (
   SELECT actor,${columns.map((c) => `\n    ${c},`).join('')}
     ${best} AS best,
     length(best) AS level,
-    arrayMap(j -> evs[j].1, best) AS times,
+    arrayMap(j -> ${T('evs[j]')}, best) AS times,
     ${b} AS b,
     ${excluded} AS excluded
   FROM (
