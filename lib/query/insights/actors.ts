@@ -7,6 +7,7 @@
  * - LifecycleQuery: `day` and `status`;
  * - StickinessQuery: `day` = number of intervals; `series`;
  * - RetentionQuery: `interval` = the cohort's row.
+ * Without a source: the team's persons, newest first, with `search` (see allPersons).
  * `select` may hold "actor"/"person" and "event_count". Result rows are
  * `[{id, distinct_ids, properties, created_at, is_identified}, event_count?]`, busiest first.
  */
@@ -118,19 +119,44 @@ const SOURCES: Record<string, (i: Record<string, unknown>, s: Record<string, unk
   RetentionQuery: retentionActors,
 };
 
+/**
+ * No source: the team's persons (the persons list), newest first; `search` matches a distinct id,
+ * a person uuid, or any text of the person's properties (case-insensitive).
+ */
+function allPersons(query: Record<string, unknown>, ctx: QueryContext): ActorSource {
+  const params = new SqlParams(ctx.teamId, ctx.timezone);
+  const search = typeof query.search === 'string' && query.search.trim() !== '' ? params.str(query.search.trim()) : null;
+  const matches = search
+    ? ` AND (positionCaseInsensitiveUTF8(argMax(properties, version), ${search}) > 0 OR toString(id) = ${search}
+        OR id IN (SELECT argMax(person_id, version) FROM person_distinct_id2 WHERE team_id = ${TEAM_ID} AND distinct_id = ${search} GROUP BY distinct_id))`
+    : '';
+  return {
+    params,
+    sql: `SELECT id AS actor, toUnixTimestamp64Milli(argMax(created_at, version)) AS n FROM person WHERE team_id = ${TEAM_ID} GROUP BY id HAVING argMax(is_deleted, version) = 0${matches}`,
+  };
+}
+
 export const runActorsQuery: QueryRunner = async (query, ctx) => {
-  const insight = objectField(query, 'source');
-  if (insight.kind !== 'InsightActorsQuery' && insight.kind !== 'FunnelsActorsQuery') throw new BadRequestError('invalid_input', 'source must be an InsightActorsQuery.', 'source.kind');
-  const source = objectField(insight, 'source');
-  const build = SOURCES[String(source.kind)];
-  if (!build) throw new BadRequestError('unsupported', `source.source.kind must be one of ${Object.keys(SOURCES).join(', ')}.`, 'source.source.kind');
+  const hasSource = query.source !== undefined && query.source !== null;
   const select = (query.select as unknown[] | undefined) ?? ['actor'];
-  if (!Array.isArray(select) || select.some((c) => !['actor', 'person', 'event_count'].includes(String(c)))) throw new BadRequestError('unsupported', 'select may hold "actor", "person" and "event_count".', 'select');
+  const columns = hasSource ? ['actor', 'person', 'event_count'] : ['actor', 'person'];
+  if (!Array.isArray(select) || select.some((c) => !columns.includes(String(c)))) throw new BadRequestError('unsupported', `select may hold ${columns.map((c) => `"${c}"`).join(', ')}.`, 'select');
+  let build: () => Promise<ActorSource>;
+  if (hasSource) {
+    const insight = objectField(query, 'source');
+    if (insight.kind !== 'InsightActorsQuery' && insight.kind !== 'FunnelsActorsQuery') throw new BadRequestError('invalid_input', 'source must be an InsightActorsQuery.', 'source.kind');
+    const source = objectField(insight, 'source');
+    const builder = SOURCES[String(source.kind)];
+    if (!builder) throw new BadRequestError('unsupported', `source.source.kind must be one of ${Object.keys(SOURCES).join(', ')}.`, 'source.source.kind');
+    build = () => builder(insight, source, ctx);
+  } else {
+    build = async () => allPersons(query, ctx);
+  }
   const limit = query.limit === undefined ? 100 : num(query.limit, 'limit');
   const offset = query.offset === undefined ? 0 : num(query.offset, 'offset');
   if (limit < 1 || limit > 10_000 || offset < 0) throw new BadRequestError('invalid_input', 'limit must be 1..10000 and offset ≥ 0.', 'limit');
 
-  const { params, sql } = await build(insight, source, ctx);
+  const { params, sql } = await build();
   const page = await runSql<{ id: string; n: number | string }>(ctx, `SELECT toString(actor) AS id, sum(n) AS n FROM (${sql}) GROUP BY id ORDER BY n DESC, id LIMIT ${limit + 1} OFFSET ${offset}`, params, 'actors');
   const hasMore = page.length > limit;
   const ids = page.slice(0, limit).map((r) => r.id);
@@ -144,12 +170,14 @@ async function loadPersons(ids: string[], ctx: QueryContext): Promise<Map<string
   const out = new Map<string, Record<string, unknown>>();
   if (ids.length === 0) return out;
   const params = new SqlParams(ctx.teamId, ctx.timezone);
-  const list = params.add(ids, 'Array(UUID)');
+  // Compared as text: `uuid_column IN {ids:Array(UUID)}` matched nothing on the person table's
+  // primary key (chDB 26.7).
+  const list = params.add(ids, 'Array(String)');
   const [persons, distinctIds, fromEvents] = await Promise.all([
     runSql<{ id: string; properties: string; created_at: string; is_identified: number }>(
       ctx,
       `SELECT toString(id) AS id, argMax(properties, version) AS properties, toString(argMax(created_at, version)) AS created_at, argMax(is_identified, version) AS is_identified
-       FROM person WHERE team_id = ${TEAM_ID} AND id IN ${list} GROUP BY id HAVING argMax(is_deleted, version) = 0`,
+       FROM person WHERE team_id = ${TEAM_ID} AND toString(id) IN ${list} GROUP BY id HAVING argMax(is_deleted, version) = 0`,
       params,
       'actors-persons',
     ),
@@ -157,14 +185,14 @@ async function loadPersons(ids: string[], ctx: QueryContext): Promise<Map<string
       ctx,
       `SELECT toString(pid) AS id, groupArray(distinct_id) AS ids FROM (
          SELECT distinct_id, argMax(person_id, version) AS pid FROM person_distinct_id2 WHERE team_id = ${TEAM_ID} GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0
-       ) WHERE pid IN ${list} GROUP BY pid`,
+       ) WHERE toString(pid) IN ${list} GROUP BY pid`,
       params,
       'actors-distinct-ids',
     ),
     runSql<{ id: string; properties: string; created_at: string; ids: string[] }>(
       ctx,
       `SELECT toString(person_id) AS id, argMax(person_properties, timestamp) AS properties, toString(min(person_created_at)) AS created_at, groupUniqArray(distinct_id) AS ids
-       FROM events WHERE team_id = ${TEAM_ID} AND person_id IN ${list} GROUP BY person_id`,
+       FROM events WHERE team_id = ${TEAM_ID} AND toString(person_id) IN ${list} GROUP BY person_id`,
       params,
       'actors-events',
     ),
