@@ -4,7 +4,7 @@
  * and cancellation by query id), and keeps every execution inside the resource limits.
  *
  * Runaway queries: every ClickHouse query a runner issues carries the limits (max_execution_time,
- * max_memory_usage, max_result_rows, readonly) as a SETTINGS clause of that query, a JS guard
+ * max_memory_usage, max_result_rows, readonly) as settings of that query, a JS guard
  * ends the wait a little after max_execution_time even if the engine does not, and the number of
  * queries in flight per team is bounded (429), so one bad query cannot take the server down.
  */
@@ -146,22 +146,17 @@ function settingValue(value: string | number): string {
 }
 
 /**
- * The store a runner receives: every query carries the limits as a SETTINGS clause of that
- * query (not as session settings, which chDB would keep for later queries of the process), a
- * ClickHouse query id under the execution's id, and the execution's abort signal. Writes are refused.
+ * The store a runner receives: every query carries the limits as settings of that query (the
+ * store keeps them to their statement, on chDB too), a ClickHouse query id under the
+ * execution's id, and the execution's abort signal. Writes are refused.
  */
 export function limitedStore(store: AnalyticsStore, ctx: Pick<QueryContext, 'limits' | 'queryId' | 'signal'>): AnalyticsStore {
   let issued = 0;
   const limit = (sql: string, options: QueryOptions = {}): [string, QueryOptions] => {
-    const settings = { ...(options.settings ?? {}), ...querySettings(ctx) };
-    const clause = Object.entries(settings).map(([name, value]) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new RangeError(`Not a setting name: ${name}`);
-      return `${name} = ${settingValue(value)}`;
-    });
     issued += 1;
     const queryId = options.queryId ?? (ctx.queryId && (issued === 1 ? ctx.queryId : `${ctx.queryId}-${issued}`));
-    const text = `${sql.replace(/[\s;]+$/, '')}\nSETTINGS ${clause.join(', ')}`;
-    return [text, { params: options.params, signal: options.signal ?? ctx.signal, ...(queryId ? { queryId } : {}) }];
+    const settings = { ...(options.settings ?? {}), ...querySettings(ctx) };
+    return [sql, { params: options.params, settings, signal: options.signal ?? ctx.signal, ...(queryId ? { queryId } : {}) }];
   };
   const refuse = async () => {
     throw new Error('Query runners cannot write.');

@@ -64,9 +64,9 @@ async function trendsActors(insight: Record<string, unknown>, source: Record<str
       const id = insight.breakdown === 'all' ? 'all' : num(insight.breakdown, 'source.breakdown');
       parts.push(id === 'all' ? '1' : await cohortMembershipSql(id, scope, 'source.breakdown'));
     } else {
-      const value = Array.isArray(insight.breakdown) ? insight.breakdown[0] : insight.breakdown;
-      if (value === BREAKDOWN_OTHER) throw new BadRequestError('unsupported', 'Listing the actors of the "other" breakdown value is not supported yet.', 'source.breakdown');
-      parts.push(`${breakdown.sql} = ${params.str(String(value))}`);
+      const values = (Array.isArray(insight.breakdown) ? insight.breakdown : [insight.breakdown]).map(String);
+      if (values.includes(BREAKDOWN_OTHER)) throw new BadRequestError('unsupported', 'Listing the actors of the "other" breakdown value is not supported yet.', 'source.breakdown');
+      parts.push(`${breakdown.sql} = ${breakdown.multi ? `toJSONString(${params.add(values, 'Array(String)')})` : params.str(values[0])}`);
     }
   }
   return { params, sql: `SELECT person_id AS actor, count() AS n FROM events WHERE ${and(parts)} GROUP BY actor` };

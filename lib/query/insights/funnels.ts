@@ -5,7 +5,7 @@
  * aggregation_group_type_index) reaching each step; conversion times are in seconds.
  */
 import { BadRequestError } from '../../http/errors';
-import { BREAKDOWN_OTHER, parseBreakdown } from '../filters/breakdown';
+import { BREAKDOWN_OTHER, breakdownValue, parseBreakdown } from '../filters/breakdown';
 import { rangeCondition, resolveDateRange } from '../filters/date-range';
 import { and, type FilterScope } from '../filters/property-filters';
 import { baseWhere, parseSeries, parseSeriesNode, type SeriesNode, seriesLabel, seriesSql } from '../filters/series';
@@ -22,6 +22,7 @@ export interface ParsedFunnel {
   readonly series: readonly SeriesNode[];
   readonly labels: readonly string[];
   readonly breakdownLimit: number | null;
+  readonly breakdownMulti?: number;
   readonly hideOther: boolean;
   readonly filter: Record<string, unknown>;
   readonly params: SqlParams;
@@ -75,6 +76,7 @@ export async function parseFunnel(query: Record<string, unknown>, ctx: QueryCont
     series,
     labels,
     breakdownLimit: breakdown.kind === 'value' ? breakdown.limit : null,
+    breakdownMulti: breakdown.kind === 'value' ? breakdown.multi : undefined,
     hideOther: breakdown.kind === 'value' && breakdown.hideOther,
     filter,
     params,
@@ -121,8 +123,9 @@ async function steps(funnel: ParsedFunnel, ctx: QueryContext): Promise<unknown[]
         median_conversion_time: reached ? finite(row![`m${k}`]) : null,
       };
       if (breakdown !== null) {
-        step.breakdown = [breakdown];
-        step.breakdown_value = [breakdown];
+        const value = breakdownValue(breakdown, funnel.breakdownMulti);
+        step.breakdown = Array.isArray(value) ? value : [value];
+        step.breakdown_value = step.breakdown;
       }
       return step;
     });

@@ -5,7 +5,7 @@
  * `action`, `breakdown_value`, `compare_label`, `aggregated_value` for non-time-series displays).
  */
 import { BadRequestError } from '../../http/errors';
-import { BREAKDOWN_OTHER, parseBreakdown } from '../filters/breakdown';
+import { BREAKDOWN_OTHER, breakdownValue, parseBreakdown } from '../filters/breakdown';
 import { parseInterval, previousRange, type ResolvedRange, resolveDateRange } from '../filters/date-range';
 import { printHogQL } from '../filters/hogql-expression';
 import { and, cohortMembershipSql, type FilterScope } from '../filters/property-filters';
@@ -74,8 +74,8 @@ export const runTrendsQuery: QueryRunner = async (query, ctx) => {
           `trends-${part++}`,
         );
         for (const row of values.rows) {
-          const breakdownValue = breakdown.kind === 'value' ? row.key : breakdown.kind === 'cohort' ? cohort.id : undefined;
-          results.push(buildSeries({ node, order, label, period, aggregate, display, data: row.values, breakdownValue }));
+          const value = breakdown.kind === 'value' ? breakdownValue(row.key, breakdown.multi) : breakdown.kind === 'cohort' ? cohort.id : undefined;
+          results.push(buildSeries({ node, order, label, period, aggregate, display, data: row.values, breakdownValue: value }));
         }
       }
     }
@@ -106,7 +106,7 @@ function buildSeries(o: {
     data = data.map((v) => (sum += v));
   }
   const hasBreakdown = o.breakdownValue !== undefined;
-  const breakdownLabel = o.breakdownValue === BREAKDOWN_OTHER ? 'Other' : String(o.breakdownValue);
+  const breakdownLabel = breakdownText(o.breakdownValue);
   const series: Series = {
     action: actionEcho(o.node, o.order, o.label),
     label: hasBreakdown ? `${o.label} - ${breakdownLabel}` : o.label,
@@ -146,7 +146,7 @@ function applyFormula(formula: string, results: Series[], seriesCount: number, a
     const series: Series = {
       ...first,
       action: null,
-      label: hasBreakdown ? `${formula} - ${first.breakdown_value === BREAKDOWN_OTHER ? 'Other' : String(first.breakdown_value)}` : formula,
+      label: hasBreakdown ? `${formula} - ${breakdownText(first.breakdown_value)}` : formula,
       data,
       count: aggregate ? 0 : data.reduce((a, b) => a + b, 0),
       order: 0,
@@ -155,4 +155,9 @@ function applyFormula(formula: string, results: Series[], seriesCount: number, a
     out.push(series);
   }
   return out;
+}
+
+function breakdownText(value: unknown): string {
+  const one = (v: unknown) => (v === BREAKDOWN_OTHER ? 'Other' : String(v));
+  return Array.isArray(value) ? value.map(one).join('::') : one(value);
 }

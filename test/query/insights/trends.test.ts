@@ -315,4 +315,19 @@ describe('TrendsQuery', () => {
     expect(await data({ series: [pageviews({ math: 'hogql', math_hogql: 'sum(toFloat(properties.revenue))' })] })).toEqual([[0, 0, 0, 0, 60, 0, 0]]);
     expect(await filtered([{ key: "properties.$browser = 'Chrome'", type: 'hogql' }])).toEqual([[2, 1, 0, 0, 2, 0, 0]]);
   });
+
+  it('multiple breakdowns: one series per combination', async () => {
+    const { results } = await run({
+      series: [pageviews()],
+      breakdownFilter: { breakdowns: [{ type: 'event', property: '$browser' }, { type: 'person', property: 'plan' }], breakdown_limit: 2 },
+    });
+    // Combinations: Chrome/no plan 3 (p1 twice on Jan 1, p3 on Jan 2), Chrome/pro 2 (p4 on Jan 5),
+    // Safari/pro 1 (Jan 1), Firefox/no plan 1 (Jan 2), no browser/free 1 (Jan 5) → the top 2 and "other".
+    expect(results.map((r) => [r.breakdown_value, r.data])).toEqual([
+      [['Chrome', '$$_posthog_breakdown_null_$$'], [2, 1, 0, 0, 0, 0, 0]],
+      [['Chrome', 'pro'], [0, 0, 0, 0, 2, 0, 0]],
+      [['$$_posthog_breakdown_other_$$', '$$_posthog_breakdown_other_$$'], [1, 1, 0, 0, 1, 0, 0]],
+    ]);
+    expect(results[1].label).toBe('$pageview - Chrome::pro');
+  });
 });
