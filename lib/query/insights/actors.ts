@@ -1,7 +1,7 @@
 /**
  * ActorsQuery over an InsightActorsQuery: the persons behind one data point of an insight.
  * - TrendsQuery: `series` (default 0), `day` (a bucket's `days` entry; none = whole range),
- *   `breakdown` (a breakdown value or cohort id; "other" is not supported yet), `compare`;
+ *   `breakdown` (a breakdown value, "other", or a cohort id), `compare`;
  * - FunnelsQuery: `funnelStep` k (k > 0: reached step k; k < 0: reached step |k|-1 but not
  *   |k|), `funnelStepBreakdown`;
  * - LifecycleQuery: `day` and `status`;
@@ -51,6 +51,7 @@ async function trendsActors(insight: Record<string, unknown>, source: Record<str
   const node = series[s];
   const math = mathPlan(node, `source.source.series[${s}]`, params, null);
   const parts = [await baseWhere(source, scope), await seriesSql(node, scope, `source.source.series[${s}]`), math.where, rangeCondition(range, params)];
+  const wholeRange = and(parts);
   if (insight.day !== undefined && insight.day !== null) {
     const day = String(insight.day);
     const i = range.days.findIndex((d) => d === day || d === day.slice(0, d.length));
@@ -65,8 +66,10 @@ async function trendsActors(insight: Record<string, unknown>, source: Record<str
       parts.push(id === 'all' ? '1' : await cohortMembershipSql(id, scope, 'source.breakdown'));
     } else {
       const values = (Array.isArray(insight.breakdown) ? insight.breakdown : [insight.breakdown]).map(String);
-      if (values.includes(BREAKDOWN_OTHER)) throw new BadRequestError('unsupported', 'Listing the actors of the "other" breakdown value is not supported yet.', 'source.breakdown');
-      parts.push(`${breakdown.sql} = ${breakdown.multi ? `toJSONString(${params.add(values, 'Array(String)')})` : params.str(values[0])}`);
+      if (values.includes(BREAKDOWN_OTHER)) {
+        // "Other": the values outside the top breakdown_limit, ranked as the trends query ranks them.
+        parts.push(`${breakdown.sql} NOT IN (SELECT ${breakdown.sql} AS b0 FROM events WHERE ${wholeRange} GROUP BY b0 ORDER BY ${math.agg} DESC, b0 LIMIT ${breakdown.limit})`);
+      } else parts.push(`${breakdown.sql} = ${breakdown.multi ? `toJSONString(${params.add(values, 'Array(String)')})` : params.str(values[0])}`);
     }
   }
   return { params, sql: `SELECT person_id AS actor, count() AS n FROM events WHERE ${and(parts)} GROUP BY actor` };

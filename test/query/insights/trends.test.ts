@@ -297,6 +297,12 @@ describe('TrendsQuery', () => {
       ctx(),
     )) as { results: [{ id: string }][] };
     expect(chrome.results.map(([a]) => a.id)).toEqual([personId(4)]);
+    // "Other" of a 2-value limit (Chrome, no browser): Safari (p2) on Jan 1.
+    const other = (await runActorsQuery(
+      { kind: 'ActorsQuery', source: source({ day: '2024-01-01', breakdown: '$$_posthog_breakdown_other_$$', query: { breakdownFilter: { breakdown: '$browser', breakdown_limit: 2 } } }) },
+      ctx(),
+    )) as { results: [{ id: string }][] };
+    expect(other.results.map(([a]) => a.id)).toEqual([personId(2)]);
     const paged = (await runActorsQuery({ kind: 'ActorsQuery', source: source({}), limit: 2 }, ctx())) as { results: unknown[]; hasMore: boolean };
     // p1 p2 p3 p4 in the week: a page of 2 with more.
     expect(paged.results).toHaveLength(2);
