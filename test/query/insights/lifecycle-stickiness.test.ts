@@ -14,7 +14,8 @@ let store: AnalyticsStore;
  *   pB created Dec 1, active Dec 31, Jan 2  → Jan 1 dormant, Jan 2 resurrecting, Jan 3 dormant
  *   pC created Dec 1, active Dec 31, Jan 1, 4 → Jan 1 returning, Jan 2 dormant, Jan 4 resurrecting
  *   pD created Jan 3, active Jan 3, 4       → Jan 3 new, Jan 4 returning
- * Stickiness ("login"): p11 Jan 1 (twice), 2, 3; p12 Jan 2; p13 Jan 1, 4; p14 Jan 4.
+ * Stickiness ("login"): p11 Jan 1 (twice), 2, 3; p12 Jan 2; p13 Jan 1, 4; p14 Jan 4;
+ * in the previous 4 days (Dec 28–31) only p12, on Dec 30 and 31.
  */
 const pv = (person: number, at: string, created: string): FixtureEvent => ({ event: '$pageview', person, at, personCreatedAt: created });
 const login = (person: number, at: string): FixtureEvent => ({ event: 'login', person, at });
@@ -36,6 +37,8 @@ const EVENTS: FixtureEvent[] = [
   login(13, '2024-01-01 08:00:00'),
   login(13, '2024-01-04 08:00:00'),
   login(14, '2024-01-04 08:00:00'),
+  login(12, '2023-12-30 08:00:00'),
+  login(12, '2023-12-31 08:00:00'),
 ];
 
 beforeAll(async () => {
@@ -83,5 +86,13 @@ describe('StickinessQuery', () => {
   it('lists the persons active on exactly one day', async () => {
     const { results } = (await runActorsQuery({ kind: 'ActorsQuery', source: { kind: 'InsightActorsQuery', source: stickiness, day: 1 } }, ctx())) as { results: { id: string }[][] };
     expect(results.map((r) => r[0].id).sort()).toEqual([personId(12), personId(14)]);
+  });
+
+  it('compares with the previous period', async () => {
+    const { results } = (await runStickinessQuery({ ...stickiness, compareFilter: { compare: true } }, ctx())) as { results: { data: number[]; compare_label: string }[] };
+    expect(results.map((r) => [r.compare_label, r.data])).toEqual([
+      ['current', [2, 1, 1, 0]],
+      ['previous', [0, 1, 0, 0]],
+    ]);
   });
 });
