@@ -24,7 +24,8 @@ export interface FunnelSqlSpec {
   readonly windowMs: number;
   /** String SQL of the breakdown value per event, or null. */
   readonly breakdown: string | null;
-  readonly attribution: 'first_touch' | 'last_touch';
+  /** Whose breakdown value an actor takes: its step-0 event, its last step's, or step N's (else step 0's). */
+  readonly attribution: 'first_touch' | 'last_touch' | { readonly step: number };
 }
 
 /** SELECT actor, level, times (Array(Int64) ms), b FROM ... (one row per actor with level ≥ 1). */
@@ -89,7 +90,14 @@ export function perActorSql(spec: FunnelSqlSpec): string {
   const events = packed
     ? `arraySort(groupArray(bitOr(bitShiftLeft(toUInt64(toUnixTimestamp64Milli(timestamp)), 16), ${mask})))`
     : `arraySort(groupArray((toUnixTimestamp64Milli(timestamp), ${mask}${spec.breakdown ? `, ${spec.breakdown}` : ''})))`;
-  const b = spec.breakdown ? (spec.attribution === 'last_touch' ? 'evs[best[-1]].3' : 'evs[best[1]].3') : "''";
+  const attribution = spec.attribution;
+  const b = !spec.breakdown
+    ? "''"
+    : attribution === 'last_touch'
+      ? 'evs[best[-1]].3'
+      : typeof attribution === 'object'
+        ? `evs[best[if(level > ${attribution.step}, ${attribution.step + 1}, 1)]].3`
+        : 'evs[best[1]].3';
   return `SELECT actor, level, times, b FROM (
   SELECT actor,${columns.map((c) => `\n    ${c},`).join('')}
     ${best} AS best,

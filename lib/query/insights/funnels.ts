@@ -59,7 +59,12 @@ export async function parseFunnel(query: Record<string, unknown>, ctx: QueryCont
   );
   const breakdown = await parseBreakdown(query.breakdownFilter, scope);
   if (breakdown.kind === 'cohort') throw new BadRequestError('unsupported', 'Cohort breakdowns of funnels are not supported yet.', 'breakdownFilter.breakdown_type');
-  const attribution = filter.breakdownAttributionType === 'last_touch' ? 'last_touch' : 'first_touch';
+  let attribution: FunnelSqlSpec['attribution'] = filter.breakdownAttributionType === 'last_touch' ? 'last_touch' : 'first_touch';
+  if (filter.breakdownAttributionType === 'step') {
+    const step = Number(filter.breakdownAttributionValue ?? 0);
+    if (!Number.isInteger(step) || step < 0 || step >= series.length) throw new BadRequestError('invalid_input', 'funnelsFilter.breakdownAttributionValue must be a step index.', 'funnelsFilter.breakdownAttributionValue');
+    attribution = { step };
+  }
   const spec: FunnelSqlSpec = {
     actor: actorColumn(query.aggregation_group_type_index),
     where: and([await baseWhere(query, scope), rangeCondition(range, params)]),

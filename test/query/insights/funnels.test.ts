@@ -16,6 +16,7 @@ let store: AnalyticsStore;
  *   p6: A 01-05 10:00, cancel 10:01, B 10:02, C 10:03  (Chrome)   ordered 3 (120 s, 60 s); strict 1
  * Second funnel (login → purchase), where the latest start before the next step counts:
  *   p7: login 01-06 10:00, login 10:30, purchase 10:40  → 600 s (not 2400 s)
+ *   p8: login 01-07 10:00 (Edge), purchase 10:05 (Opera) → 300 s
  */
 const ev = (person: number, event: string, at: string, browser?: string): FixtureEvent => ({ event, person, at, properties: browser ? { $browser: browser } : {} });
 const EVENTS: FixtureEvent[] = [
@@ -37,6 +38,8 @@ const EVENTS: FixtureEvent[] = [
   ev(7, 'login', '2024-01-06 10:00:00'),
   ev(7, 'login', '2024-01-06 10:30:00'),
   ev(7, 'purchase', '2024-01-06 10:40:00'),
+  ev(8, 'login', '2024-01-07 10:00:00', 'Edge'),
+  ev(8, 'purchase', '2024-01-07 10:05:00', 'Opera'),
 ];
 
 beforeAll(async () => {
@@ -123,8 +126,23 @@ describe('FunnelsQuery', () => {
       { kind: 'FunnelsQuery', series: [node('login'), node('purchase')], dateRange: { date_from: '-9d' } },
       makeContext(store, { now: '2024-01-10T12:00:00Z' }),
     )) as { results: Step[] };
-    expect(counts(results)).toEqual([1, 1]);
-    expect(results[1].average_conversion_time).toBe(600);
+    expect(counts(results)).toEqual([2, 2]);
+    // (600 + 300) / 2
+    expect(results[1].average_conversion_time).toBe(450);
+  });
+
+  it('breakdown attribution: first touch, last touch, a given step', async () => {
+    const values = async (funnelsFilter: Record<string, unknown>) => {
+      const { results } = (await runFunnelsQuery(
+        { kind: 'FunnelsQuery', series: [node('login'), node('purchase')], dateRange: { date_from: '-9d' }, breakdownFilter: { breakdown: '$browser' }, funnelsFilter },
+        makeContext(store, { now: '2024-01-10T12:00:00Z' }),
+      )) as { results: Step[][] };
+      return results.map((steps) => steps[0].breakdown_value![0]).sort();
+    };
+    // p7 has no browser; p8 logged in on Edge and bought on Opera.
+    expect(await values({})).toEqual(['$$_posthog_breakdown_null_$$', 'Edge']);
+    expect(await values({ breakdownAttributionType: 'last_touch' })).toEqual(['$$_posthog_breakdown_null_$$', 'Opera']);
+    expect(await values({ breakdownAttributionType: 'step', breakdownAttributionValue: 1 })).toEqual(['$$_posthog_breakdown_null_$$', 'Opera']);
   });
 
   it('actors: who reached a step, who dropped off before one', async () => {
