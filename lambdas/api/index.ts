@@ -15,7 +15,8 @@ import { FlagDefinitionsStore } from '../../lib/flags/flag-definitions';
 import { registerLocalEvaluationRoutes } from '../../lib/flags/flags-routes';
 import { Router, withErrorHandling } from '../../lib/http/router';
 import { json } from '../../lib/http/types';
-import { openAnalyticsStore, openBlobStore, openDatabase, openKeyValueStore } from '../../lib/platform/ports';
+import { KeyValueCache } from '../../lib/adapters/key-value-cache';
+import { openAnalyticsStore, openBlobStore, openCache, openDatabase, openKeyValueStore } from '../../lib/platform/ports';
 import { publishReplaySettings } from '../../lib/replay/published-replay-settings';
 import { loadTeamReplaySettings } from '../../lib/replay/replay-settings';
 import { analyticsSpec, blobSpec, databaseSpec, keyValueSpec } from '../shared/aws-config';
@@ -38,7 +39,11 @@ const app = (async () => {
   const tokens = createTokenLookup(kv);
   registerLocalEvaluationRoutes(router, { db, auth, tokens, definitions });
   registerProductFeatureRoutes(router, tokens);
-  registerApiRoutes(router, { db, store, kv, onDefinitionsChanged: async (teamId) => void (await definitions.refresh(teamId)) });
+  // Query results and async statuses are shared by every instance: in ElastiCache when the
+  // function can reach it, else in DynamoDB (the api runs outside the VPC in the lean profile).
+  const redisUrl = process.env.HEDGEROW_REDIS_URL;
+  const cache = redisUrl ? await openCache({ kind: 'redis', url: redisUrl }) : new KeyValueCache(kv);
+  registerApiRoutes(router, { db, store, kv, cache, onDefinitionsChanged: async (teamId) => void (await definitions.refresh(teamId)) });
   const recordings = registerSessionRecordingRoutes(router, {
     db,
     store,

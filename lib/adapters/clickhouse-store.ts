@@ -8,20 +8,43 @@ import type { AnalyticsStore, InsertOptions, QueryOptions } from '../ports/analy
  * (a client created with `connection: createChdbConnection(...)` from `chdb/connection`).
  * The store owns the client it is given and closes it.
  */
+export interface ClickHouseStoreOptions {
+  /**
+   * Put per-query settings into the SQL (`… SETTINGS name = value`) instead of the request. chDB
+   * applies request settings to its one session, where they stay for every later statement of
+   * the process (a `readonly` query would make every later insert fail); a SETTINGS clause holds
+   * for its own statement only. @default false
+   */
+  readonly settingsInSql?: boolean;
+}
+
+/**
+ * The analytics store on `@clickhouse/client`. Not AWS-specific: the same class serves a
+ * ClickHouse server or ClickHouse Cloud over HTTP (`createClickHouseClient`) and chDB in-process
+ * (a client created with `connection: createChdbConnection(...)` from `chdb/connection`, with
+ * `settingsInSql`). The store owns the client it is given and closes it.
+ */
 export class ClickHouseStore implements AnalyticsStore {
-  constructor(private readonly client: ClickHouseClient) {}
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly options: ClickHouseStoreOptions = {},
+  ) {}
 
   async query<T = Record<string, unknown>>(sql: string, options: QueryOptions = {}): Promise<T[]> {
-    const result = await this.client.query({ query: sql, format: 'JSONEachRow', ...requestParams(options) });
+    const result = await this.client.query({ query: this.withSettings(sql, options.settings), format: 'JSONEachRow', ...this.requestParams(options) });
     return result.json<T>();
   }
 
   async command(sql: string, options: QueryOptions = {}): Promise<void> {
-    await this.client.command({ query: sql, ...requestParams(options) });
+    await this.client.command({ query: this.withSettings(sql, options.settings), ...this.requestParams(options) });
   }
 
   async insert(table: string, rows: readonly object[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
+    if (this.options.settingsInSql) {
+      await this.exec(table, rows.map((r) => JSON.stringify(r)).join('\n'), options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {});
+      return;
+    }
     await this.client.insert({
       table,
       values: rows as object[],
@@ -32,30 +55,51 @@ export class ClickHouseStore implements AnalyticsStore {
 
   async insertJsonLines(table: string, lines: string, options: InsertOptions = {}): Promise<void> {
     if (lines.trim() === '') return;
-    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(table)) throw new RangeError(`Not a table name: ${table}`);
-    const result = await this.client.exec({
-      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-      values: Readable.from([lines]),
-      clickhouse_settings: {
-        input_format_json_read_objects_as_strings: 1,
-        ...(options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {}),
-      },
+    await this.exec(table, lines, {
+      input_format_json_read_objects_as_strings: 1,
+      ...(options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {}),
     });
-    result.stream.destroy();
   }
 
   async close(): Promise<void> {
     await this.client.close();
   }
+
+  /** INSERT … FORMAT JSONEachRow of ready lines, with its settings in the SQL or the request. */
+  private async exec(table: string, lines: string, settings: Record<string, string | number>): Promise<void> {
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(table)) throw new RangeError(`Not a table name: ${table}`);
+    const inSql = this.options.settingsInSql && Object.keys(settings).length > 0;
+    const result = await this.client.exec({
+      query: `INSERT INTO ${table}${inSql ? ` SETTINGS ${settingsClause(settings)}` : ''} FORMAT JSONEachRow`,
+      values: Readable.from([lines]),
+      ...(inSql ? {} : { clickhouse_settings: settings as ClickHouseSettings }),
+    });
+    result.stream.destroy();
+  }
+
+  private withSettings(sql: string, settings: QueryOptions['settings']): string {
+    if (!this.options.settingsInSql || !settings || Object.keys(settings).length === 0) return sql;
+    return `${sql.replace(/[\s;]+$/, '')}\nSETTINGS ${settingsClause(settings)}`;
+  }
+
+  private requestParams(options: QueryOptions) {
+    return {
+      query_params: options.params,
+      clickhouse_settings: this.options.settingsInSql ? undefined : (options.settings as ClickHouseSettings | undefined),
+      abort_signal: options.signal,
+      query_id: options.queryId,
+    };
+  }
 }
 
-function requestParams(options: QueryOptions) {
-  return {
-    query_params: options.params,
-    clickhouse_settings: options.settings as ClickHouseSettings | undefined,
-    abort_signal: options.signal,
-    query_id: options.queryId,
-  };
+/** `name = value, …` for a SETTINGS clause: names checked, strings quoted. */
+function settingsClause(settings: Record<string, string | number>): string {
+  return Object.entries(settings)
+    .map(([name, value]) => {
+      if (!/^[a-z_][a-z0-9_]*$/i.test(name)) throw new RangeError(`Not a setting name: ${name}`);
+      return `${name} = ${typeof value === 'number' ? String(value) : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`}`;
+    })
+    .join(', ');
 }
 
 /** Where a ClickHouse server is: a URL (credentials may be in it) or the secret's fields. */

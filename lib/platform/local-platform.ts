@@ -27,7 +27,7 @@ import { bootstrapLocalAccounts } from './bootstrap';
 import type { LocalConfig } from './config';
 import { lockDataDir } from './data-dir-lock';
 import { startHttpServer } from './http-server';
-import { openAnalyticsStore, openBlobStore, openDatabase, openKeyValueStore } from './ports';
+import { openAnalyticsStore, openBlobStore, openCache, openDatabase, openKeyValueStore } from './ports';
 import { buildRouter } from './routes';
 
 export interface LocalPlatform {
@@ -76,6 +76,8 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
     const kv = await openKeyValueStore(config.dynamodb ? { kind: 'dynamodb', ...config.dynamodb } : { kind: 'file', file: dir('kv/store.jsonl') });
     closers.push(() => kv.close());
     const blobs = await openBlobStore(config.s3 ? { kind: 's3', ...config.s3 } : { kind: 'folder', dir: dir('blobs') });
+    const cache = await openCache(config.redisUrl ? { kind: 'redis', url: config.redisUrl } : { kind: 'memory' });
+    closers.push(() => cache.close());
     const bus = FileLog.open({ dir: dir('bus'), shards: config.shards });
     closers.push(() => bus.close());
 
@@ -149,6 +151,7 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
       store,
       kv,
       blobs,
+      cache,
       tokens: createTokenLookup(kv, { negativeTtlMs: 1000 }),
       definitions,
       flagData,

@@ -69,7 +69,7 @@ export async function openAnalyticsStore(spec: AnalyticsSpec): Promise<Analytics
   const dir = spec.kind === 'chdb' ? spec.dir : spec.url.slice(CHDB_URL_PREFIX.length);
   const [{ createClient }, { createChdbConnection }] = await Promise.all([import('@clickhouse/client'), import('chdb/connection')]);
   // chDB pins its own copy of @clickhouse/client-common; the connection is the same interface.
-  return new ClickHouseStore(createClient({ connection: createChdbConnection({ path: dir }) as never }));
+  return new ClickHouseStore(createClient({ connection: createChdbConnection({ path: dir }) as never }), { settingsInSql: true });
 }
 
 export async function openCache(spec: CacheSpec): Promise<Cache> {

@@ -15,6 +15,7 @@ import type { AnalyticsStore } from '../ports/analytics-store';
 import type { EventBus } from '../ports/bus';
 import type { Database } from '../ports/database';
 import type { BlobStore } from '../ports/blob-store';
+import type { Cache } from '../ports/cache';
 import type { KeyValueStore } from '../ports/key-value-store';
 import { REPLAY_PATHS, createReplayCaptureHandler } from '../replay/replay-capture-handler';
 import type { NewSessionRateLimiter } from '../replay/rate-limiter';
@@ -34,6 +35,8 @@ export interface RouteDeps {
   readonly settings: RemoteConfigSettings | SessionRecordingSettings;
   /** Where replay blocks are (the recordings API reads them). */
   readonly blobs: BlobStore;
+  /** Query results and statuses. @default in memory */
+  readonly cache?: Cache;
   readonly replayRateLimiter?: NewSessionRateLimiter;
   readonly logger: Logger;
   readonly health: HttpHandler;
@@ -59,6 +62,7 @@ export function buildRouter(deps: RouteDeps): Router {
   router.add(['GET', 'HEAD'], '/_health', deps.health);
   registerApiRoutes(router, {
     db: deps.db,
+    cache: deps.cache,
     store: deps.store,
     kv: deps.kv,
     onDefinitionsChanged: async (teamId) => {

@@ -70,6 +70,23 @@ describe('ClickHouseStore on chDB', () => {
     command.mockRestore();
   });
 
+  it('with settingsInSql (how chDB is opened), settings hold for their own statement only', async () => {
+    // chDB keeps request settings on its one session; a SETTINGS clause does not outlive its statement.
+    const scoped = new ClickHouseStore(client, { settingsInSql: true });
+    const [inside] = await scoped.query<{ r: string; t: string }>("SELECT getSetting('readonly') AS r, getSetting('max_execution_time') AS t", { settings: { readonly: 2, max_execution_time: 3 } });
+    expect([Number(inside.r), Number(inside.t)]).toEqual([2, 3]);
+    await scoped.insert(`${db}.events`, [row(30, 'scoped')], { dedupToken: 'scoped-token' });
+    await scoped.insertJsonLines(`${db}.events`, JSON.stringify(row(31, 'scoped')), { dedupToken: 'scoped-token-2' });
+    expect(await countOf('scoped')).toBe(2);
+    const [after] = await scoped.query<{ r: string; d: string }>("SELECT getSetting('readonly') AS r, getSetting('insert_deduplication_token') AS d");
+    expect(Number(after.r)).toBe(0);
+    expect(after.d).not.toMatch(/scoped-token/);
+    await scoped.insert(`${db}.events`, [row(30, 'scoped')], { dedupToken: 'scoped-token' });
+    expect(await countOf('scoped')).toBe(2);
+    // A setting name that is not one is refused.
+    await expect(scoped.query("SELECT 1", { settings: { 'max_threads; DROP': 1 } })).rejects.toThrow(/setting name/);
+  });
+
   it('drops a repeated insert with the same dedup token, and keeps inserts with other tokens', async () => {
     const batch = [row(10, 'dedup'), row(11, 'dedup')];
     await store.insert(`${db}.events`, batch, { dedupToken: 'batch-a' });

@@ -1,5 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbKvStore } from '../../../lib/adapters/aws/dynamodb-kv-store';
+import { KeyValueCache } from '../../../lib/adapters/key-value-cache';
 import { TEST_CREDENTIALS, TEST_REGION, startDynalite, type Emulator } from '../../support/aws-emulators';
 
 let dynalite: Emulator;
@@ -116,5 +117,23 @@ describe('DynamoDbKvStore', () => {
     await expect(store.put('t', 1, { ttlSeconds: Number.NaN })).rejects.toThrow(RangeError);
     const missing = new DynamoDbKvStore({ table: `${table}-missing`, client });
     await expect(missing.put('a', 1, { onlyIfAbsent: true })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+});
+
+describe('KeyValueCache on DynamoDB (the query cache of functions outside the VPC)', () => {
+  it('stores strings under cache:, expires them by TTL and deletes them', async () => {
+    const { store, advance } = storeAt();
+    const cache = new KeyValueCache(store);
+    await cache.set('query:1:abc', '{"results":[1]}', 60);
+    expect(await cache.get('query:1:abc')).toBe('{"results":[1]}');
+    expect(await store.get('cache:query:1:abc')).toBe('{"results":[1]}');
+    advance(61_000);
+    expect(await cache.get('query:1:abc')).toBeUndefined();
+    await cache.set('query:1:def', 'x', 0.2); // rounded up to the store's 1 s granularity
+    expect(await cache.get('query:1:def')).toBe('x');
+    await cache.delete('query:1:def');
+    expect(await cache.get('query:1:def')).toBeUndefined();
+    await store.put('cache:not-a-string', { a: 1 });
+    expect(await cache.get('not-a-string')).toBeUndefined();
   });
 });
