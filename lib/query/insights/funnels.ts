@@ -1,12 +1,12 @@
 /**
- * FunnelsQuery: steps (funnelVizType "steps", optionally broken down) and time to convert
- * ("time_to_convert"), over ordered / strict / unordered funnels with a conversion window and
- * exclusions (see funnel-sql.ts). Counts are actors (persons, or groups with
+ * FunnelsQuery: steps (funnelVizType "steps", optionally broken down), time to convert
+ * ("time_to_convert") and conversion over time ("trends"), over ordered / strict / unordered
+ * funnels with a conversion window and exclusions (see funnel-sql.ts). Counts are actors (persons, or groups with
  * aggregation_group_type_index) reaching each step; conversion times are in seconds.
  */
 import { BadRequestError } from '../../http/errors';
 import { BREAKDOWN_OTHER, breakdownValue, parseBreakdown } from '../filters/breakdown';
-import { rangeCondition, resolveDateRange } from '../filters/date-range';
+import { bucketIndex, parseInterval, rangeCondition, type ResolvedRange, resolveDateRange } from '../filters/date-range';
 import { and, type FilterScope } from '../filters/property-filters';
 import { baseWhere, parseSeries, parseSeriesNode, type SeriesNode, seriesLabel, seriesSql } from '../filters/series';
 import { SqlParams } from '../filters/sql-params';
@@ -26,6 +26,7 @@ export interface ParsedFunnel {
   readonly hideOther: boolean;
   readonly filter: Record<string, unknown>;
   readonly params: SqlParams;
+  readonly range: ResolvedRange;
 }
 
 /** Parses a FunnelsQuery into its per-actor SQL (shared with the actors query). */
@@ -41,7 +42,7 @@ export async function parseFunnel(query: Record<string, unknown>, ctx: QueryCont
   if (typeof windowCount !== 'number' || !(windowCount > 0) || !(unit in UNIT_MS)) {
     throw new BadRequestError('invalid_input', 'funnelsFilter.funnelWindowInterval must be a positive number of second/minute/hour/day/week/month.', 'funnelsFilter.funnelWindowInterval');
   }
-  const range = await resolveDateRange(query.dateRange as never, 'day', ctx, { from: '-7d' });
+  const range = await resolveDateRange(query.dateRange as never, parseInterval(query.interval), ctx, { from: '-7d' });
   const steps = await Promise.all(series.map((node, i) => seriesSql(node, scope, `series[${i}]`)));
   const rawExclusions = Array.isArray(filter.exclusions) ? filter.exclusions : [];
   if (rawExclusions.length && order === 'unordered') throw new BadRequestError('invalid_input', 'funnelsFilter.exclusions are not allowed in unordered funnels.', 'funnelsFilter.exclusions');
@@ -85,6 +86,7 @@ export async function parseFunnel(query: Record<string, unknown>, ctx: QueryCont
     hideOther: breakdown.kind === 'value' && breakdown.hideOther,
     filter,
     params,
+    range,
   };
 }
 
@@ -92,7 +94,8 @@ export const runFunnelsQuery: QueryRunner = async (query, ctx) => {
   const funnel = await parseFunnel(query, ctx);
   const viz = funnel.filter.funnelVizType ?? 'steps';
   if (viz === 'time_to_convert') return { results: await timeToConvert(funnel, ctx), timezone: ctx.timezone, is_cached: false };
-  if (viz !== 'steps') throw new BadRequestError('unsupported', `funnelsFilter.funnelVizType "${String(viz)}" is not supported yet (steps, time_to_convert are).`, 'funnelsFilter.funnelVizType');
+  if (viz === 'trends') return { results: await conversionTrend(funnel, ctx), timezone: ctx.timezone, is_cached: false };
+  if (viz !== 'steps') throw new BadRequestError('invalid_input', 'funnelsFilter.funnelVizType must be steps, time_to_convert or trends.', 'funnelsFilter.funnelVizType');
   return { results: await steps(funnel, ctx), timezone: ctx.timezone, is_cached: false, isUdf: false };
 };
 
@@ -141,13 +144,42 @@ async function steps(funnel: ParsedFunnel, ctx: QueryContext): Promise<unknown[]
 
 const finite = (v: unknown) => (Number.isFinite(Number(v)) ? Number(v) : null);
 
-async function timeToConvert(funnel: ParsedFunnel, ctx: QueryContext): Promise<Record<string, unknown>> {
+function stepRange(funnel: ParsedFunnel): { from: number; to: number } {
   const n = funnel.series.length;
   const from = Number(funnel.filter.funnelFromStep ?? 0);
   const to = Number(funnel.filter.funnelToStep ?? n - 1);
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to <= from || to >= n) {
     throw new BadRequestError('invalid_input', 'funnelsFilter.funnelFromStep/funnelToStep must be steps with from < to.', 'funnelsFilter.funnelToStep');
   }
+  return { from, to };
+}
+
+/**
+ * funnelVizType "trends": per interval, the % of the actors whose funnel started then (step 0)
+ * who got from funnelFromStep to funnelToStep (default: first to last). Each actor counts once,
+ * in the interval its counted funnel started.
+ */
+async function conversionTrend(funnel: ParsedFunnel, ctx: QueryContext): Promise<unknown[]> {
+  if (funnel.spec.breakdown) throw new BadRequestError('unsupported', 'Funnel trends with a breakdown are not supported yet.', 'breakdownFilter');
+  const { from, to } = stepRange(funnel);
+  const { params, range } = funnel;
+  const i = bucketIndex(range, 'fromUnixTimestamp64Milli(times[1])', params, ctx.timezone);
+  const rows = await runSql<{ i: number | string; entered: number | string; reached: number | string }>(
+    ctx,
+    `WITH per_actor AS (${perActorSql(funnel.spec)}) SELECT ${i} AS i, countIf(level >= ${from + 1}) AS entered, countIf(level >= ${to + 1}) AS reached FROM per_actor GROUP BY i`,
+    params,
+    'funnel-trends',
+  );
+  const data = new Array<number>(range.buckets.length).fill(0);
+  for (const row of rows) {
+    const k = Number(row.i);
+    if (k >= 0 && k < data.length && Number(row.entered) > 0) data[k] = (100 * Number(row.reached)) / Number(row.entered);
+  }
+  return [{ count: data.length, data, days: [...range.days], labels: [...range.labels] }];
+}
+
+async function timeToConvert(funnel: ParsedFunnel, ctx: QueryContext): Promise<Record<string, unknown>> {
+  const { from, to } = stepRange(funnel);
   const requestedBins = funnel.filter.binCount;
   if (requestedBins !== undefined && requestedBins !== null && (!Number.isInteger(requestedBins) || (requestedBins as number) < 1)) {
     throw new BadRequestError('invalid_input', 'funnelsFilter.binCount must be a positive integer.', 'funnelsFilter.binCount');

@@ -117,6 +117,13 @@ describe('FunnelsQuery', () => {
     expect(result.average_conversion_time).toBeCloseTo(690, 6);
   });
 
+  it('trends: conversion % by the day the funnel started', async () => {
+    const result = (await run({ funnelVizType: 'trends' })).results as { data: number[]; days: string[] }[];
+    // Jan 1: p1 (converted) and p4 (not) → 50 %; Jan 2 p2, Jan 3 p3 → 0 %; Jan 5 p6 → 100 %.
+    expect(result[0].data).toEqual([50, 0, 0, 0, 100, 0, 0, 0, 0, 0]);
+    expect(result[0].days[0]).toBe('2024-01-01');
+  });
+
   it('refuses a one-step funnel, naming the field', async () => {
     await expect(runFunnelsQuery({ kind: 'FunnelsQuery', series: [node('$pageview')] }, makeContext(store, { now: '2024-01-10T12:00:00Z' }))).rejects.toMatchObject({ status: 400, attr: 'series' });
   });
