@@ -47,6 +47,8 @@ export function hogqlText(node: AstNode): string {
       return `{${hogqlText(node.expr as AstNode)}}`;
     case 'WindowFunction':
       return `${String(node.name)}(${list(node.exprs)}) OVER (...)`;
+    case 'Lambda':
+      return `${(node.args as unknown[]).map(String).join(', ')} -> ${hogqlText(node.expr as AstNode)}`;
     case 'TypeCast':
       return `${hogqlText(node.expr as AstNode)}::${String(node.type_name)}`;
     default:
