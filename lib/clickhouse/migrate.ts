@@ -7,6 +7,9 @@ import {
   clusterViewDdl,
   singleNodeDdl,
   singleNodeViewDdl,
+  MATERIALIZED_EVENT_PROPERTIES,
+  materializedPropertyColumn,
+  materializedPropertyDdl,
   type MaterializedViewSpec,
   type TableSpec,
 } from './schema';
@@ -17,12 +20,28 @@ export interface ClickHouseMigration {
   readonly tables: readonly TableSpec[];
   /** Created after the tables. */
   readonly views?: readonly MaterializedViewSpec[];
+  /** Changes to existing tables (idempotent statements), run after the views. */
+  readonly alter?: (topology: ClickHouseTopology) => string[];
 }
 
 export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
   { version: 1, name: 'ingestion_tables', tables: TABLES },
   { version: 2, name: 'session_replay', tables: REPLAY_TABLES, views: REPLAY_VIEWS },
+  // Tables created by version 1 since have these columns already; this adds them to older ones.
+  { version: 3, name: 'materialized_event_properties', tables: [], alter: materializedPropertyColumns },
 ];
+
+/** ALTERs adding the materialized event properties (on a cluster: the data table, and the Distributed one). */
+function materializedPropertyColumns({ cluster, database = 'default' }: ClickHouseTopology): string[] {
+  return [...MATERIALIZED_EVENT_PROPERTIES].flatMap((key) =>
+    cluster
+      ? [
+          `ALTER TABLE ${database}.sharded_events ON CLUSTER '${cluster}' ADD COLUMN IF NOT EXISTS ${materializedPropertyDdl(key)}`,
+          `ALTER TABLE ${database}.events ON CLUSTER '${cluster}' ADD COLUMN IF NOT EXISTS \`${materializedPropertyColumn(key)}\` Nullable(String)`,
+        ]
+      : [`ALTER TABLE events ADD COLUMN IF NOT EXISTS ${materializedPropertyDdl(key)}`],
+  );
+}
 
 export interface ClickHouseTopology {
   /** A self-managed cluster's name; absent for a single node, chDB or ClickHouse Cloud. */
@@ -37,6 +56,7 @@ export function migrationStatements(migration: ClickHouseMigration, topology: Cl
   return [
     ...migration.tables.flatMap((t) => (cluster ? clusterDdl(t, cluster, database) : [singleNodeDdl(t)])),
     ...(migration.views ?? []).map((v) => (cluster ? clusterViewDdl(v, cluster, database) : singleNodeViewDdl(v))),
+    ...(migration.alter?.(topology) ?? []),
   ];
 }
 

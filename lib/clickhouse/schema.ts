@@ -24,6 +24,32 @@ const groupColumns = [0, 1, 2, 3, 4].flatMap((i) => [json(`group${i}_properties`
 const materialized = (column: string, property: string) =>
   `\`${column}\` String MATERIALIZED JSONExtractString(properties, '${property}')`;
 
+/**
+ * Event properties also kept as columns of their own (PostHog's materialized columns), so that
+ * filters and breakdowns on them read a small column instead of parsing `properties`. Each holds
+ * exactly what `JSONExtract(properties, key, 'Nullable(String)')` gives, which is how queries read
+ * any other property.
+ */
+export const MATERIALIZED_EVENT_PROPERTIES: ReadonlySet<string> = new Set([
+  '$browser',
+  '$os',
+  '$device_type',
+  '$current_url',
+  '$pathname',
+  '$host',
+  '$referring_domain',
+  '$screen_name',
+  '$lib',
+]);
+
+/** The column holding a materialized event property. */
+export const materializedPropertyColumn = (key: string): string => `mat_${key}`;
+
+/** The column definition of a materialized event property. */
+export function materializedPropertyDdl(key: string): string {
+  return `\`${materializedPropertyColumn(key)}\` Nullable(String) MATERIALIZED JSONExtract(properties, '${key}', 'Nullable(String)')`;
+}
+
 export const EVENTS: TableSpec = {
   name: 'events',
   columns: [
@@ -46,6 +72,7 @@ export const EVENTS: TableSpec = {
     ...[0, 1, 2, 3, 4].map((i) => materialized(`$group_${i}`, `$group_${i}`)),
     materialized('$session_id', '$session_id'),
     materialized('$window_id', '$window_id'),
+    ...[...MATERIALIZED_EVENT_PROPERTIES].map(materializedPropertyDdl),
   ],
   indexes: [
     'INDEX uuid_bf uuid TYPE bloom_filter GRANULARITY 4',

@@ -14,6 +14,7 @@
  * - `hogql` (`key` = a boolean HogQL expression), printed by lib/hogql.
  * `session`, `data_warehouse` and other filter types are refused with a 400.
  */
+import { MATERIALIZED_EVENT_PROPERTIES, materializedPropertyColumn } from '../../clickhouse/schema';
 import { BadRequestError } from '../../http/errors';
 import type { PropertyFilter, PropertyGroup } from '../../flags/types';
 import type { QueryContext } from '../types';
@@ -43,8 +44,16 @@ const METADATA: Record<string, string> = {
   $group_4: '`$group_4`',
 };
 
-/** A JSON column's property as Nullable(String) text (strings decoded, others as written). */
+/**
+ * A JSON column's property as Nullable(String) text (strings decoded, others as written). An event
+ * property with a materialized column (lib/clickhouse/schema.ts) is read from that column, which
+ * holds the same value.
+ */
 export function jsonProperty(column: string, key: string, params: SqlParams): string {
+  const prefix = column.slice(0, column.length - 'properties'.length);
+  if (column.endsWith('properties') && /^(\w+\.)?$/.test(prefix) && MATERIALIZED_EVENT_PROPERTIES.has(key)) {
+    return `${prefix}\`${materializedPropertyColumn(key)}\``;
+  }
   return `JSONExtract(${column}, ${params.str(key)}, 'Nullable(String)')`;
 }
 
