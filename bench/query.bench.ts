@@ -131,7 +131,7 @@ export async function runQueryBench(options: { events?: number; rounds?: number;
       () => runTrendsQuery(trendsQuery, ctx),
       () =>
         q<{ d: string; b: string; c: string }>(
-          sql(`SELECT toDate(timestamp) AS d, JSONExtractString(properties, '$browser') AS b, count() AS c FROM events
+          sql(`SELECT toDate(timestamp) AS d, ifNull(\`mat_$browser\`, '') AS b, count() AS c FROM events
                WHERE team_id = 1 AND event = '$pageview' AND timestamp >= {from:DateTime64(6)} AND timestamp < {to:DateTime64(6)} GROUP BY d, b`),
         ),
       rounds,
