@@ -123,6 +123,10 @@ const CASES: Case[] = [
   ['hogql filter naming team_id', 'select count() from events', 'refuse', { filters: { properties: [{ type: 'hogql', key: 'team_id = 2' }] } }],
   ['window over events', 'select count() over () from events'],
   ['tuple access escape', 'select tupleElement((select tuple(count(), 1) from events), 1)', [[5]]],
+  ['alias named team_id', 'select 2 as team_id, count() from events', [[2, 5]]],
+  ['alias named team_id inside an expression', 'select count() from events where (2 as team_id) = 2', [[5]]],
+  ['subquery aliased as a physical table', 'select (select count() from persons) as events, (select 1) as person, count() from events', [[2, 1, 5]]],
+  ['alias named person reused by a persons query', "select (1 as person), (select count() from persons)", [[1, 2]]],
   ['null byte in identifier', 'select `a\\0b` from events', 'refuse'],
 ];
 
