@@ -17,6 +17,8 @@ import { Router, withErrorHandling } from '../../lib/http/router';
 import { json } from '../../lib/http/types';
 import { KeyValueCache } from '../../lib/adapters/key-value-cache';
 import { openAnalyticsStore, openBlobStore, openCache, openDatabase, openKeyValueStore } from '../../lib/platform/ports';
+import { QueryService } from '../../lib/query/query-service';
+import { QUERY_RUNNERS } from '../../lib/query/runners';
 import { publishReplaySettings } from '../../lib/replay/published-replay-settings';
 import { loadTeamReplaySettings } from '../../lib/replay/replay-settings';
 import { analyticsSpec, blobSpec, databaseSpec, keyValueSpec } from '../shared/aws-config';
@@ -43,7 +45,10 @@ const app = (async () => {
   // function can reach it, else in DynamoDB (the api runs outside the VPC in the lean profile).
   const redisUrl = process.env.HEDGEROW_REDIS_URL;
   const cache = redisUrl ? await openCache({ kind: 'redis', url: redisUrl }) : new KeyValueCache(kv);
-  registerApiRoutes(router, { db, store, kv, cache, onDefinitionsChanged: async (teamId) => void (await definitions.refresh(teamId)) });
+  // A Lambda is frozen once it answers: async queries finish before the answer (within the
+  // function's timeout), their status complete, their results in the shared cache.
+  const queries = new QueryService({ runners: QUERY_RUNNERS, store, cache, logger, finishAsyncInline: true });
+  registerApiRoutes(router, { db, store, kv, cache, queries, onDefinitionsChanged: async (teamId) => void (await definitions.refresh(teamId)) });
   const recordings = registerSessionRecordingRoutes(router, {
     db,
     store,

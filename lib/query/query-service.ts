@@ -40,6 +40,12 @@ export interface QueryServiceOptions {
   readonly maxCachedChars?: number;
   /** How long past max_execution_time the service waits for a runner before giving up. @default 5000 */
   readonly guardGraceMs?: number;
+  /**
+   * Finish async queries before answering, with their completed status. For a process that has
+   * no "after the answer" (a Lambda is frozen once it answers, so a background query would stall
+   * until its next invocation). @default false
+   */
+  readonly finishAsyncInline?: boolean;
 }
 
 export interface RunOptions {
@@ -344,23 +350,27 @@ export class QueryService {
       release();
       throw error;
     }
-    void this.execute(runner, source, scope, key, id, { controller, release }).then(
-      async (response) => {
+    const settled = this.execute(runner, source, scope, key, id, { controller, release }).then(
+      async (response): Promise<QueryStatus | undefined> => {
         // Cancelled meanwhile, here or by a DELETE that reached another process: keep that answer.
-        if (controller.signal.aborted || (await this.readStatus(scope.teamId, id))?.status.complete) return;
-        await this.writeStatus(scope.teamId, { ...status, complete: true, results: response, end_time: this.now().toISOString() });
+        if (controller.signal.aborted || (await this.readStatus(scope.teamId, id))?.status.complete) return undefined;
+        const done = { ...status, complete: true, results: response, end_time: this.now().toISOString() };
+        await this.writeStatus(scope.teamId, done);
+        return done;
       },
-      async (error: unknown) => {
+      async (error: unknown): Promise<QueryStatus> => {
         const failure = error as { status?: unknown; exposeMessage?: unknown; message?: unknown };
         const exposed = typeof failure.status === 'number' && failure.exposeMessage === true;
         if (!exposed) this.options.logger?.error('background query failed', { teamId: scope.teamId, queryId: id, error });
-        await this.writeStatus(
-          scope.teamId,
-          { ...status, complete: true, error: true, error_message: exposed ? String(failure.message) : 'The query failed.', end_time: this.now().toISOString() },
-          exposed ? (failure.status as number) : 500,
-        );
+        const failed = { ...status, complete: true, error: true, error_message: exposed ? String(failure.message) : 'The query failed.', end_time: this.now().toISOString() };
+        await this.writeStatus(scope.teamId, failed, exposed ? (failure.status as number) : 500);
+        return failed;
       },
-    ).catch((error: unknown) => this.options.logger?.error('could not record a query status', { teamId: scope.teamId, queryId: id, error }));
+    ).catch((error: unknown) => {
+      this.options.logger?.error('could not record a query status', { teamId: scope.teamId, queryId: id, error });
+      return undefined;
+    });
+    if (this.options.finishAsyncInline) return (await settled) ?? status;
     return status;
   }
 

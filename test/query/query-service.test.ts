@@ -169,6 +169,17 @@ describe('async execution, status and cancellation', () => {
     expect((await svc.run({ kind: 'Count', n: 11 }, scope(), { refresh: 'force_cache' })).body.is_cached).toBe(true);
   });
 
+  it('with finishAsyncInline (a Lambda), async answers carry the completed status and the results are cached', async () => {
+    const svc = service({ finishAsyncInline: true });
+    const done = await svc.run({ kind: 'Count', n: 21 }, scope(), { refresh: 'force_async', clientQueryId: 'inline-1' });
+    expect(done.status).toBe(200);
+    expect(done.body.query_status).toMatchObject({ id: 'inline-1', complete: true, error: false, results: { results: [[21]] } });
+    expect((await svc.status(1, 'inline-1')).body.query_status).toMatchObject({ complete: true, results: { results: [[21]] } });
+    expect((await svc.run({ kind: 'Count', n: 21 }, scope(), { refresh: 'force_cache' })).body.is_cached).toBe(true);
+    const failed = await svc.run({ kind: 'BadSql' }, scope(), { refresh: 'force_async', clientQueryId: 'inline-2' });
+    expect(failed.body.query_status).toMatchObject({ id: 'inline-2', complete: true, error: true });
+  });
+
   it("keeps statuses per team: another team's query id is not found", async () => {
     const svc = service();
     await svc.run({ kind: 'Count', n: 12 }, scope(1), { refresh: 'force_async', clientQueryId: 'mine' });
