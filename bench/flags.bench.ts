@@ -189,7 +189,7 @@ const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sor
 export async function runFlagsHttpBench(options: { rate?: number; seconds?: number; persons?: number } = {}): Promise<HttpBenchResult> {
   const rate = options.rate ?? 1000;
   const seconds = options.seconds ?? 10;
-  const h = await startHedgerow({ env: { LOG_LEVEL: 'error' } });
+  const h = await startHedgerow({ env: { LOG_LEVEL: 'error' }, nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) });
   try {
     const bodies = benchFlagBodies();
     const cohortIds: number[] = [];
@@ -271,6 +271,7 @@ export async function runFlagsHttpBench(options: { rate?: number; seconds?: numb
     };
   } finally {
     await h.stop();
+    if (process.env.BENCH_SERVER_OUTPUT) console.log(h.output());
   }
 }
 
