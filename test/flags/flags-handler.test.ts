@@ -11,31 +11,13 @@ import type { FeatureFlag } from '../../lib/flags/types';
 import type { HttpRequest, HttpResponse } from '../../lib/http/types';
 import { silentLogger } from '../../lib/observability/logger';
 import type { KeyValueStore } from '../../lib/ports/key-value-store';
-import { flag } from './evaluation/fixtures';
+import { CONTRACT_FLAGS, flag } from './evaluation/fixtures';
 
 const TOKEN = 'phc_handler';
 
+/** The contract's definitions (group-rollout aside: no group types here), a continuity flag and an inactive one. */
 const FLAGS: FeatureFlag[] = [
-  flag('simple-flag', { groups: [{ properties: [], rollout_percentage: 50 }] }, { id: 1 }),
-  flag(
-    'multivariate-flag',
-    {
-      groups: [{ properties: [], rollout_percentage: 100 }],
-      multivariate: { variants: [{ key: 'control', rollout_percentage: 50 }, { key: 'test', rollout_percentage: 30 }, { key: 'test-2', rollout_percentage: 20 }] },
-      payloads: { control: '{"color":"blue"}', test: '{"color":"red"}' },
-    },
-    { id: 2 },
-  ),
-  flag(
-    'email-flag',
-    {
-      groups: [
-        { properties: [{ key: 'email', type: 'person', value: '@example.com', operator: 'icontains' }], rollout_percentage: 100 },
-        { properties: [{ key: 'plan', type: 'person', value: ['pro', 'enterprise'], operator: 'exact' }], rollout_percentage: 30 },
-      ],
-    },
-    { id: 3 },
-  ),
+  ...CONTRACT_FLAGS.filter((f) => f.key !== 'group-rollout'),
   flag('continuity-flag', { groups: [{ properties: [], rollout_percentage: 50 }] }, { id: 4, ensure_experience_continuity: true }),
   flag('off-flag', { groups: [{ properties: [], rollout_percentage: 100 }] }, { id: 5, active: false }),
 ];

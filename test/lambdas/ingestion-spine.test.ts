@@ -9,7 +9,8 @@ import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { migratePostgres } from '../../lib/postgres/migrate';
 import { openTestStore } from '../support/chdb';
 import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
-import { albEvent, httpApiEvent, lambdaContext } from '../support/lambda-events';
+import { albEvent, httpApiEvent } from '../support/lambda-events';
+import { invoke } from '../support/lambda-invoke';
 
 /**
  * The real Lambda handler modules, invoked with the events AWS delivers, over local
@@ -61,28 +62,6 @@ afterAll(async () => {
   ((await import('chdb')) as unknown as { _closeAllSessions(): void })._closeAllSessions();
   await aws?.stop();
 });
-
-/** Invokes a handler with its EMF metric lines (stdout) taken and summed, anything else passed through. */
-async function invoke<E, R>(handler: (event: E, context: ReturnType<typeof lambdaContext>) => Promise<R>, event: E, name: string) {
-  type Emf = { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } } & Record<string, unknown>;
-  const emf: Emf[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) {
-      if (line.startsWith('{"_aws"')) emf.push(JSON.parse(line) as Emf);
-      else write(`${line}\n`);
-    }
-    return true;
-  });
-  try {
-    const result = await handler(event, lambdaContext(name));
-    const metrics: Record<string, number> = {};
-    for (const line of emf) for (const m of line._aws.CloudWatchMetrics[0].Metrics) metrics[m.Name] = (metrics[m.Name] ?? 0) + Number(line[m.Name]);
-    return { result, metrics };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 const decode = (event: KinesisStreamEvent) => event.Records.map((r) => ({ key: r.kinesis.partitionKey, body: JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')) }));
 
