@@ -86,7 +86,7 @@ export function createFlagsHandler(deps: FlagsHandlerDeps): HttpHandler {
       hashKeyOverrides: subject?.hashKeyOverrides ?? {},
       now: now(),
     };
-    const flags = evaluateFlags([...defs.flags], ctx, { keys: request.flagKeys, runtime: request.runtime, evaluationContexts: request.evaluationContexts });
+    const flags = evaluateFlags(defs.flags, ctx, { keys: request.flagKeys, runtime: request.runtime, evaluationContexts: request.evaluationContexts });
     errors ||= Object.values(flags).some((f) => f.failed);
     return { answer: { flags, errors, requestId, evaluatedAt }, hasFlags };
   }

@@ -1,5 +1,5 @@
 import type { EvaluationContext, EvaluationRuntime, FeatureFlag, FlagEvaluation } from '../types';
-import { indexFlags, planEvaluation } from './dependencies';
+import { indexFlags, planEvaluation, type EvaluationPlan, type FlagIndex } from './dependencies';
 import { evaluateFlag } from './evaluate-flag';
 import { createEvaluationState } from './evaluation-state';
 import { result } from './reasons';
@@ -23,6 +23,43 @@ export function contextsAllow(contexts: readonly string[] | undefined, tags: rea
   return !contexts?.length || !tags?.length || tags.some((t) => contexts.includes(t));
 }
 
+interface Prepared {
+  readonly index: FlagIndex;
+  readonly targets: readonly FeatureFlag[];
+  readonly plan: EvaluationPlan;
+}
+
+/**
+ * What does not depend on the person (the index, the served flags, the dependency order) is
+ * prepared once per flag set, cohorts and options, and kept as long as that flag set lives (the
+ * definitions snapshot): /flags then evaluates without rebuilding it on every request.
+ */
+const prepared = new WeakMap<readonly FeatureFlag[], WeakMap<object, Map<string, Prepared>>>();
+const NO_COHORTS = {};
+
+function prepare(flags: readonly FeatureFlag[], cohorts: EvaluationContext['cohorts'], options: EvaluateFlagsOptions): Prepared {
+  const optionsKey = JSON.stringify([options.keys ?? null, options.runtime ?? null, options.evaluationContexts ?? null]);
+  let byCohorts = prepared.get(flags);
+  if (!byCohorts) prepared.set(flags, (byCohorts = new WeakMap()));
+  let byOptions = byCohorts.get(cohorts ?? NO_COHORTS);
+  if (!byOptions) byCohorts.set(cohorts ?? NO_COHORTS, (byOptions = new Map()));
+  let hit = byOptions.get(optionsKey);
+  if (!hit) {
+    const index = indexFlags(flags);
+    const wanted = options.keys ? new Set(options.keys) : undefined;
+    const targets = [...index.byId.values()].filter((f) => (!wanted || wanted.has(f.key)) && served(f, options));
+    hit = { index, targets, plan: planEvaluation(targets, index, cohorts) };
+    // Bounded: a client sending ever-new flag_keys_to_evaluate lists cannot grow it without end.
+    if (byOptions.size >= 256) byOptions.clear();
+    byOptions.set(optionsKey, hit);
+  }
+  return hit;
+}
+
+function served(flag: FeatureFlag, options: EvaluateFlagsOptions): boolean {
+  return flag.active && runtimeAllows(options.runtime, flag.evaluation_runtime) && contextsAllow(options.evaluationContexts, flag.evaluation_tags);
+}
+
 /**
  * Evaluates a team's flags for one person (contract §3.4). Deleted and inactive flags are
  * omitted, as are flags outside `keys` or filtered out by runtime or evaluation contexts (those
@@ -31,17 +68,12 @@ export function contextsAllow(contexts: readonly string[] | undefined, tags: rea
  * `failed`), and a flag whose evaluation throws is answered `failed` while the others are served.
  */
 export function evaluateFlags(flags: readonly FeatureFlag[], ctx: EvaluationContext, options: EvaluateFlagsOptions = {}): Record<string, FlagEvaluation> {
-  const index = indexFlags(flags);
-  const wanted = options.keys ? new Set(options.keys) : undefined;
-  const served = (flag: FeatureFlag) =>
-    flag.active && runtimeAllows(options.runtime, flag.evaluation_runtime) && contextsAllow(options.evaluationContexts, flag.evaluation_tags);
-  const targets = [...index.byId.values()].filter((f) => (!wanted || wanted.has(f.key)) && served(f));
-  const plan = planEvaluation(targets, index, ctx.cohorts);
+  const { index, targets, plan } = prepare(flags, ctx.cohorts, options);
   const state = createEvaluationState(ctx, index);
 
   const answers = new Map<number, FlagEvaluation>();
   for (const flag of plan.order) {
-    if (!served(flag)) {
+    if (!served(flag, options)) {
       state.values.set(flag.id, false);
       continue;
     }

@@ -21,6 +21,24 @@ const isGroup = (v: PropertyGroup | PropertyFilter): v is PropertyGroup => Array
  * flags are not evaluated, so they reference nothing (except as dependencies, where they are false).
  */
 export function referencedProperties(flags: readonly FeatureFlag[], cohorts: ReadonlyMap<number, Cohort>, keys?: readonly string[]): ReferencedProperties {
+  // Kept per flag set and cohorts (the definitions snapshot), as /flags asks on every request.
+  const keysKey = keys ? JSON.stringify(keys) : '*';
+  let byCohorts = remembered.get(flags);
+  if (!byCohorts) remembered.set(flags, (byCohorts = new WeakMap()));
+  let byKeys = byCohorts.get(cohorts);
+  if (!byKeys) byCohorts.set(cohorts, (byKeys = new Map()));
+  let answer = byKeys.get(keysKey);
+  if (!answer) {
+    answer = collect(flags, cohorts, keys);
+    if (byKeys.size >= 256) byKeys.clear();
+    byKeys.set(keysKey, answer);
+  }
+  return answer;
+}
+
+const remembered = new WeakMap<readonly FeatureFlag[], WeakMap<ReadonlyMap<number, Cohort>, Map<string, ReferencedProperties>>>();
+
+function collect(flags: readonly FeatureFlag[], cohorts: ReadonlyMap<number, Cohort>, keys?: readonly string[]): ReferencedProperties {
   const index = indexFlags(flags);
   const person = new Set<string>();
   const groups = new Map<number, Set<string>>();
