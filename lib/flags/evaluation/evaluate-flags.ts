@@ -2,6 +2,7 @@ import type { EvaluationContext, EvaluationRuntime, FeatureFlag, FlagEvaluation 
 import { indexFlags, planEvaluation, type EvaluationPlan, type FlagIndex } from './dependencies';
 import { evaluateFlag } from './evaluate-flag';
 import { createEvaluationState } from './evaluation-state';
+import { perFlagSet } from './per-flag-set';
 import { result } from './reasons';
 
 export interface EvaluateFlagsOptions {
@@ -30,30 +31,19 @@ interface Prepared {
 }
 
 /**
- * What does not depend on the person (the index, the served flags, the dependency order) is
- * prepared once per flag set, cohorts and options, and kept as long as that flag set lives (the
- * definitions snapshot): /flags then evaluates without rebuilding it on every request.
+ * What does not depend on the person (the index, the served flags, the dependency order), kept
+ * per definitions snapshot: /flags then evaluates without rebuilding it on every request.
  */
-const prepared = new WeakMap<readonly FeatureFlag[], WeakMap<object, Map<string, Prepared>>>();
-const NO_COHORTS = {};
+const prepared = perFlagSet<Prepared>();
 
 function prepare(flags: readonly FeatureFlag[], cohorts: EvaluationContext['cohorts'], options: EvaluateFlagsOptions): Prepared {
   const optionsKey = JSON.stringify([options.keys ?? null, options.runtime ?? null, options.evaluationContexts ?? null]);
-  let byCohorts = prepared.get(flags);
-  if (!byCohorts) prepared.set(flags, (byCohorts = new WeakMap()));
-  let byOptions = byCohorts.get(cohorts ?? NO_COHORTS);
-  if (!byOptions) byCohorts.set(cohorts ?? NO_COHORTS, (byOptions = new Map()));
-  let hit = byOptions.get(optionsKey);
-  if (!hit) {
+  return prepared(flags, cohorts, optionsKey, () => {
     const index = indexFlags(flags);
     const wanted = options.keys ? new Set(options.keys) : undefined;
     const targets = [...index.byId.values()].filter((f) => (!wanted || wanted.has(f.key)) && served(f, options));
-    hit = { index, targets, plan: planEvaluation(targets, index, cohorts) };
-    // Bounded: a client sending ever-new flag_keys_to_evaluate lists cannot grow it without end.
-    if (byOptions.size >= 256) byOptions.clear();
-    byOptions.set(optionsKey, hit);
-  }
-  return hit;
+    return { index, targets, plan: planEvaluation(targets, index, cohorts) };
+  });
 }
 
 function served(flag: FeatureFlag, options: EvaluateFlagsOptions): boolean {

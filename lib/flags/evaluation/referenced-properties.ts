@@ -1,5 +1,6 @@
 import type { Cohort, FeatureFlag, FlagCondition, PropertyFilter, PropertyGroup } from '../types';
 import { indexFlags, resolveFlagReference } from './dependencies';
+import { perFlagSet } from './per-flag-set';
 
 /** What evaluating a set of flags reads, so `/flags` can skip the database when overrides cover it (contract §3.4a). */
 export interface ReferencedProperties {
@@ -21,22 +22,11 @@ const isGroup = (v: PropertyGroup | PropertyFilter): v is PropertyGroup => Array
  * flags are not evaluated, so they reference nothing (except as dependencies, where they are false).
  */
 export function referencedProperties(flags: readonly FeatureFlag[], cohorts: ReadonlyMap<number, Cohort>, keys?: readonly string[]): ReferencedProperties {
-  // Kept per flag set and cohorts (the definitions snapshot), as /flags asks on every request.
-  const keysKey = keys ? JSON.stringify(keys) : '*';
-  let byCohorts = remembered.get(flags);
-  if (!byCohorts) remembered.set(flags, (byCohorts = new WeakMap()));
-  let byKeys = byCohorts.get(cohorts);
-  if (!byKeys) byCohorts.set(cohorts, (byKeys = new Map()));
-  let answer = byKeys.get(keysKey);
-  if (!answer) {
-    answer = collect(flags, cohorts, keys);
-    if (byKeys.size >= 256) byKeys.clear();
-    byKeys.set(keysKey, answer);
-  }
-  return answer;
+  // Kept per definitions snapshot, as /flags asks on every request.
+  return remembered(flags, cohorts, keys ? JSON.stringify(keys) : '*', () => collect(flags, cohorts, keys));
 }
 
-const remembered = new WeakMap<readonly FeatureFlag[], WeakMap<ReadonlyMap<number, Cohort>, Map<string, ReferencedProperties>>>();
+const remembered = perFlagSet<ReferencedProperties>();
 
 function collect(flags: readonly FeatureFlag[], cohorts: ReadonlyMap<number, Cohort>, keys?: readonly string[]): ReferencedProperties {
   const index = indexFlags(flags);
