@@ -1,6 +1,6 @@
 import type { Sql } from '../ports/database';
 import { bumpDefinitionsVersion } from './definitions-version';
-import type { UserBasic } from './flag-repository';
+import { userColumns, userOf, type UserBasic, type UserColumns } from '../accounts/user-basic';
 import type { Cohort, PropertyGroup } from './types';
 
 // Cohorts live in posthog_cohort; static membership in posthog_cohortpeople (person ids).
@@ -34,7 +34,7 @@ export interface CohortMember {
   readonly distinctIds: string[];
 }
 
-interface CohortRow {
+interface CohortRow extends UserColumns {
   id: number;
   team_id: string | number;
   name: string | null;
@@ -46,15 +46,10 @@ interface CohortRow {
   count: number | null;
   created_at: string;
   updated_at: string;
-  cu_id: string | number | null;
-  cu_uuid: string | null;
-  cu_email: string | null;
-  cu_first_name: string | null;
 }
 
 const COLUMNS = `c.id, c.team_id, c.name, c.description, c.filters::text AS filters, c.is_static, c.deleted, c.version, c.count,
-  to_json(c.created_at) #>> '{}' AS created_at, to_json(c.updated_at) #>> '{}' AS updated_at,
-  cu.id AS cu_id, cu.uuid::text AS cu_uuid, cu.email AS cu_email, cu.first_name AS cu_first_name`;
+  to_json(c.created_at) #>> '{}' AS created_at, to_json(c.updated_at) #>> '{}' AS updated_at, ${userColumns('cu')}`;
 
 const selectFrom = (from: string) => `SELECT ${COLUMNS} FROM ${from} c LEFT JOIN posthog_user cu ON cu.id = c.created_by_id`;
 
@@ -78,7 +73,7 @@ function toRecord(r: CohortRow): CohortRecord {
     count: r.count === null ? null : Number(r.count),
     createdAt: new Date(r.created_at).toISOString(),
     updatedAt: new Date(r.updated_at).toISOString(),
-    createdBy: r.cu_id === null || r.cu_id === undefined ? null : { id: Number(r.cu_id), uuid: String(r.cu_uuid), email: String(r.cu_email), first_name: r.cu_first_name ?? '' },
+    createdBy: userOf(r),
   };
 }
 

@@ -1,3 +1,4 @@
+import { userColumns, userOf, type UserBasic, type UserColumns as UserColumnsOf } from '../accounts/user-basic';
 import type { Sql } from '../ports/database';
 import type { EvaluationRuntime, FeatureFlag, FlagFilters } from './types';
 
@@ -7,13 +8,6 @@ export { addHashKeyOverrides, hashKeyOverridesOf, moveHashKeyOverrides } from '.
 // Flags live in posthog_featureflag; every save also writes the whole saved row to
 // posthog_featureflagversion and bumps the team's definitions version, in one statement.
 
-/** A user as PostHog's API embeds one (`created_by`, `last_modified_by`). */
-export interface UserBasic {
-  readonly id: number;
-  readonly uuid: string;
-  readonly email: string;
-  readonly first_name: string;
-}
 
 /** A stored flag: the evaluated definition plus what the REST API shows. */
 export interface FlagRecord extends FeatureFlag {
@@ -70,14 +64,11 @@ interface FlagRow {
   updated_at: string;
 }
 
-type UserColumns = { [K in `${'cu' | 'mu'}_${'id' | 'uuid' | 'email' | 'first_name'}`]: string | number | null };
+type UserColumns = UserColumnsOf<'cu'> & UserColumnsOf<'mu'>;
 
 const DEFINITION_COLUMNS = `f.id, f.team_id, f.key, f.name, f.filters::text AS filters, f.active, f.deleted, f.version,
   f.ensure_experience_continuity, f.has_encrypted_payloads, f.evaluation_runtime, f.evaluation_tags::text AS evaluation_tags,
   f.tags::text AS tags, f.bucketing_identifier, to_json(f.created_at) #>> '{}' AS created_at, to_json(f.updated_at) #>> '{}' AS updated_at`;
-
-const userColumns = (alias: 'cu' | 'mu') =>
-  `${alias}.id AS ${alias}_id, ${alias}.uuid::text AS ${alias}_uuid, ${alias}.email AS ${alias}_email, ${alias}.first_name AS ${alias}_first_name`;
 
 /** `f` is the flag (table or CTE); the users it names are joined for the API. */
 const RECORD_SELECT = `SELECT ${DEFINITION_COLUMNS}, ${userColumns('cu')}, ${userColumns('mu')}
@@ -103,19 +94,14 @@ function toFlag(r: FlagRow): FeatureFlag {
   };
 }
 
-function toUser(r: UserColumns, alias: 'cu' | 'mu'): UserBasic | null {
-  if (r[`${alias}_id`] === null || r[`${alias}_id`] === undefined) return null;
-  return { id: Number(r[`${alias}_id`]), uuid: String(r[`${alias}_uuid`]), email: String(r[`${alias}_email`]), first_name: String(r[`${alias}_first_name`] ?? '') };
-}
-
 function toRecord(r: FlagRow & UserColumns): FlagRecord {
   return {
     ...toFlag(r),
     tags: JSON.parse(r.tags) as string[],
     createdAt: new Date(r.created_at).toISOString(),
     updatedAt: new Date(r.updated_at).toISOString(),
-    createdBy: toUser(r, 'cu'),
-    lastModifiedBy: toUser(r, 'mu'),
+    createdBy: userOf(r, 'cu'),
+    lastModifiedBy: userOf(r, 'mu'),
   };
 }
 
@@ -224,7 +210,7 @@ export async function listFlagVersions(db: Sql, teamId: number, flagId: number, 
       version: Number(r.version),
       activity: r.activity,
       createdAt: new Date(r.created_at).toISOString(),
-      createdBy: toUser(r, 'cu'),
+      createdBy: userOf(r, 'cu'),
       definition: JSON.parse(r.definition) as Record<string, unknown>,
     })),
   };

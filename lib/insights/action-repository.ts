@@ -1,4 +1,4 @@
-import type { UserBasic } from '../flags/flag-repository';
+import { userColumns, userOf, type UserBasic, type UserColumns } from '../accounts/user-basic';
 import type { Sql } from '../ports/database';
 import type { ActionDefinition, ActionStep } from '../query/types';
 import { containsPattern } from './fields';
@@ -28,7 +28,7 @@ export interface ActionFields {
   readonly deleted: boolean;
 }
 
-interface ActionRow {
+interface ActionRow extends UserColumns {
   id: number;
   team_id: string | number;
   name: string | null;
@@ -41,23 +41,15 @@ interface ActionRow {
   deleted: boolean;
   created_at: string;
   updated_at: string;
-  cu_id: string | number | null;
-  cu_uuid: string | null;
-  cu_email: string | null;
-  cu_first_name: string | null;
 }
 
 const SELECT = `SELECT a.id, a.team_id, a.name, a.description, a.steps_json::text AS steps_json, a.tags::text AS tags, a.post_to_slack,
   a.slack_message_format, to_json(a.pinned_at) #>> '{}' AS pinned_at, a.deleted, to_json(a.created_at) #>> '{}' AS created_at,
-  to_json(a.updated_at) #>> '{}' AS updated_at, cu.id AS cu_id, cu.uuid::text AS cu_uuid, cu.email AS cu_email, cu.first_name AS cu_first_name
+  to_json(a.updated_at) #>> '{}' AS updated_at, ${userColumns('cu')}
   FROM %FROM% a LEFT JOIN posthog_user cu ON cu.id = a.created_by_id`;
 
 const select = (from = 'posthog_action') => SELECT.replace('%FROM%', from);
 
-/** The user columns `cu_*` of a row as PostHog's UserBasic, or null. */
-export function userOf(r: { cu_id: string | number | null; cu_uuid: string | null; cu_email: string | null; cu_first_name: string | null }): UserBasic | null {
-  return r.cu_id === null || r.cu_id === undefined ? null : { id: Number(r.cu_id), uuid: String(r.cu_uuid), email: String(r.cu_email), first_name: r.cu_first_name ?? '' };
-}
 
 const iso = (value: string | null) => (value === null ? null : new Date(value).toISOString());
 

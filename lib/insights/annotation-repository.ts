@@ -1,6 +1,5 @@
-import type { UserBasic } from '../flags/flag-repository';
+import { userColumns, userOf, type UserBasic, type UserColumns } from '../accounts/user-basic';
 import type { Sql } from '../ports/database';
-import { userOf } from './action-repository';
 import { containsPattern } from './fields';
 
 // Annotations live in posthog_annotation. Organization-scoped ones show in every project of the
@@ -38,7 +37,7 @@ export interface AnnotationFields {
   readonly deleted: boolean;
 }
 
-interface AnnotationRow {
+interface AnnotationRow extends UserColumns {
   id: number;
   team_id: string | number;
   content: string | null;
@@ -54,16 +53,12 @@ interface AnnotationRow {
   deleted: boolean;
   created_at: string;
   updated_at: string;
-  cu_id: string | number | null;
-  cu_uuid: string | null;
-  cu_email: string | null;
-  cu_first_name: string | null;
 }
 
 const SELECT = `SELECT a.id, a.team_id, a.content, to_json(a.date_marker) #>> '{}' AS date_marker, a.scope, a.dashboard_item_id, a.dashboard_id,
   d.name AS dashboard_name, i.short_id AS insight_short_id, i.name AS insight_name, i.derived_name AS insight_derived_name, a.creation_type,
   a.deleted, to_json(a.created_at) #>> '{}' AS created_at, to_json(a.updated_at) #>> '{}' AS updated_at,
-  cu.id AS cu_id, cu.uuid::text AS cu_uuid, cu.email AS cu_email, cu.first_name AS cu_first_name
+  ${userColumns('cu')}
   FROM posthog_annotation a LEFT JOIN posthog_user cu ON cu.id = a.created_by_id
   LEFT JOIN posthog_dashboarditem i ON i.id = a.dashboard_item_id LEFT JOIN posthog_dashboard d ON d.id = a.dashboard_id`;
 

@@ -1,6 +1,5 @@
-import type { UserBasic } from '../flags/flag-repository';
+import { userColumns, userOf, type UserBasic, type UserColumns } from '../accounts/user-basic';
 import type { Sql } from '../ports/database';
-import { userOf } from './action-repository';
 import { containsPattern } from './fields';
 
 // Dashboards live in posthog_dashboard; their tiles (an insight or a text card each) in
@@ -47,8 +46,6 @@ export interface TileRecord {
   readonly color: string | null;
 }
 
-type UserColumns = { cu_id: string | number | null; cu_uuid: string | null; cu_email: string | null; cu_first_name: string | null };
-
 interface DashboardRow extends UserColumns {
   id: number;
   team_id: string | number;
@@ -65,7 +62,7 @@ interface DashboardRow extends UserColumns {
 
 const SELECT = `SELECT d.id, d.team_id, d.name, d.description, d.pinned, d.filters::text AS filters, d.variables::text AS variables,
   d.tags::text AS tags, d.deleted, to_json(d.created_at) #>> '{}' AS created_at, to_json(d.last_accessed_at) #>> '{}' AS last_accessed_at,
-  cu.id AS cu_id, cu.uuid::text AS cu_uuid, cu.email AS cu_email, cu.first_name AS cu_first_name
+  ${userColumns('cu')}
   FROM %FROM% d LEFT JOIN posthog_user cu ON cu.id = d.created_by_id`;
 
 const select = (from = 'posthog_dashboard') => SELECT.replace('%FROM%', from);
@@ -155,7 +152,7 @@ interface TileRow extends UserColumns {
 export async function listTiles(db: Sql, dashboardId: number): Promise<TileRecord[]> {
   const { rows } = await db.query<TileRow>(
     `SELECT t.id, t.dashboard_id, t.insight_id, t.text_id, x.body, to_json(x.last_modified_at) #>> '{}' AS text_modified_at, t.layouts::text AS layouts,
-            t.color, cu.id AS cu_id, cu.uuid::text AS cu_uuid, cu.email AS cu_email, cu.first_name AS cu_first_name
+            t.color, ${userColumns('cu')}
        FROM posthog_dashboardtile t LEFT JOIN posthog_text x ON x.id = t.text_id LEFT JOIN posthog_user cu ON cu.id = x.created_by_id
       WHERE t.dashboard_id = $1 AND NOT t.deleted ORDER BY t.id`,
     [dashboardId],

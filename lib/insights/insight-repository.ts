@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { UserBasic } from '../flags/flag-repository';
+import { userColumns, userOf, type UserBasic, type UserColumns } from '../accounts/user-basic';
 import type { Sql } from '../ports/database';
-import { userOf } from './action-repository';
 import { containsPattern } from './fields';
 
 // Saved insights live in posthog_dashboarditem (PostHog's model name); the dashboards an insight
@@ -40,7 +39,7 @@ export interface InsightFields {
   readonly deleted: boolean;
 }
 
-interface InsightRow {
+interface InsightRow extends UserColumns<'cu'>, UserColumns<'mu'> {
   id: number;
   team_id: string | number;
   short_id: string;
@@ -57,14 +56,6 @@ interface InsightRow {
   created_at: string;
   last_modified_at: string;
   tiles: string;
-  cu_id: string | number | null;
-  cu_uuid: string | null;
-  cu_email: string | null;
-  cu_first_name: string | null;
-  mu_id: string | number | null;
-  mu_uuid: string | null;
-  mu_email: string | null;
-  mu_first_name: string | null;
 }
 
 const SELECT = `SELECT i.id, i.team_id, i.short_id, i.name, i.derived_name, i.description, i.query::text AS query, i.filters::text AS filters,
@@ -73,8 +64,7 @@ const SELECT = `SELECT i.id, i.team_id, i.short_id, i.name, i.derived_name, i.de
   (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'dashboard_id', t.dashboard_id, 'deleted', t.deleted) ORDER BY t.id), '[]'::jsonb)::text
      FROM posthog_dashboardtile t JOIN posthog_dashboard d ON d.id = t.dashboard_id
     WHERE t.insight_id = i.id AND NOT t.deleted AND NOT d.deleted) AS tiles,
-  cu.id AS cu_id, cu.uuid::text AS cu_uuid, cu.email AS cu_email, cu.first_name AS cu_first_name,
-  mu.id AS mu_id, mu.uuid::text AS mu_uuid, mu.email AS mu_email, mu.first_name AS mu_first_name
+  ${userColumns('cu')}, ${userColumns('mu')}
   FROM %FROM% i LEFT JOIN posthog_user cu ON cu.id = i.created_by_id LEFT JOIN posthog_user mu ON mu.id = i.last_modified_by_id`;
 
 const select = (from = 'posthog_dashboarditem') => SELECT.replace('%FROM%', from);
@@ -98,7 +88,7 @@ function toRecord(r: InsightRow): InsightRecord {
     createdAt: new Date(r.created_at).toISOString(),
     createdBy: userOf(r),
     lastModifiedAt: new Date(r.last_modified_at).toISOString(),
-    lastModifiedBy: userOf({ cu_id: r.mu_id, cu_uuid: r.mu_uuid, cu_email: r.mu_email, cu_first_name: r.mu_first_name }),
+    lastModifiedBy: userOf(r, 'mu'),
     tiles: JSON.parse(r.tiles) as InsightRecord['tiles'],
   };
 }
