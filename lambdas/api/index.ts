@@ -49,7 +49,7 @@ const app = (async () => {
   // function's timeout), their status complete, their results in the shared cache.
   const queries = new QueryService({ runners: QUERY_RUNNERS, store, cache, logger, finishAsyncInline: true });
   registerApiRoutes(router, { db, store, kv, cache, queries, onDefinitionsChanged: async (teamId) => void (await definitions.refresh(teamId)) });
-  const recordings = registerSessionRecordingRoutes(router, {
+  registerSessionRecordingRoutes(router, {
     db,
     store,
     blobs: lazyBlobStore(() => openBlobStore(blobs)),
@@ -59,7 +59,6 @@ const app = (async () => {
       if (settings) await publishReplaySettings(kv, teamId, settings);
     },
   });
-  for (const root of ['/api/projects', '/api/environments']) router.add('PATCH', `${root}/:id`, recordings.updateProject);
   // Large answers (a long recording's snapshots, event pages) compressed: Lambda's response caps are 1 MB behind an ALB, 6 MB otherwise.
   return withGzip(withErrorHandling((req) => router.handle(req), logger), { minBytes: 64 * 1024 });
 })();

@@ -204,12 +204,13 @@ function blockIndex(value: string | null, name: string): number {
 }
 
 /**
- * The recording routes under /api/projects/:id and /api/environments/:id (PATCH of the project
- * itself is not registered here: see `updateProject`).
+ * The recording routes under /api/projects/:id and /api/environments/:id, and PATCH of the project
+ * itself for its replay settings (the only project fields that can be changed: see `updateProject`).
  */
 export function registerSessionRecordingRoutes(router: Router, deps: SessionRecordingsApiDeps): ReturnType<typeof createSessionRecordingsApi> {
   const api = createSessionRecordingsApi(deps);
   for (const root of ['/api/projects', '/api/environments']) {
+    router.add('PATCH', `${root}/:id`, api.updateProject);
     const base = `${root}/:id/session_recordings`;
     router.add('GET', base, api.list);
     router.add('GET', `${base}/:sessionId`, api.retrieve);

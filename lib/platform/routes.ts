@@ -31,7 +31,7 @@ export interface RouteDeps {
   readonly definitions: FlagDefinitionsStore;
   /** Where /flags reads persons; `forgetTeam`, if it caches, is called when definitions change. */
   readonly flagData: FlagDataSource & { forgetTeam?(teamId: number): void };
-  /** Remote config settings; when they are the session-recording settings, replay routes are served too. */
+  /** Remote config settings; session-recording settings are told (`forget`) when a project's settings change. */
   readonly settings: RemoteConfigSettings | SessionRecordingSettings;
   /** Where replay blocks are (the recordings API reads them). */
   readonly blobs: BlobStore;
@@ -71,13 +71,12 @@ export function buildRouter(deps: RouteDeps): Router {
     },
   });
   const settings = deps.settings;
-  const recordings = registerSessionRecordingRoutes(router, {
+  registerSessionRecordingRoutes(router, {
     db: deps.db,
     store: deps.store,
     blobs: deps.blobs,
     auth,
     onReplaySettingsChanged: (teamId) => ('forget' in settings ? settings.forget(teamId) : undefined),
   });
-  for (const root of ['/api/projects', '/api/environments']) router.add('PATCH', `${root}/:id`, recordings.updateProject);
   return router;
 }

@@ -80,8 +80,7 @@ beforeAll(async () => {
   consumer.start();
   capture = createReplayCaptureHandler({ bus: log, tokens, logger: silentLogger });
   const router = new Router();
-  const recordings = registerSessionRecordingRoutes(router, { db, store, blobs, onReplaySettingsChanged: (id) => void settings.forgotten.push(id) });
-  router.add('PATCH', '/api/projects/:id', recordings.updateProject);
+  registerSessionRecordingRoutes(router, { db, store, blobs, onReplaySettingsChanged: (id) => void settings.forgotten.push(id) });
   api = withErrorHandling((req) => router.handle(req), silentLogger);
 }, 60_000);
 
