@@ -83,12 +83,17 @@ export function benchFlagBodies(): { cohorts: { name: string; filters: Cohort['f
   return { cohorts, flags };
 }
 
+/** A flag's filters with its `$COHORT<n>` placeholders replaced by the n-th of `cohortIds`. */
+function withCohortIds(filters: Record<string, unknown>, cohortIds: readonly number[]): FlagFilters {
+  return JSON.parse(JSON.stringify(filters).replace(/"\$COHORT(\d)"/g, (_, n: string) => String(cohortIds[Number(n)]))) as FlagFilters;
+}
+
 /** The same set in the stored shape, cohorts with ids 1 and 2. */
 function storedFlagSet(): { flags: FeatureFlag[]; cohorts: Map<number, Cohort> } {
   const bodies = benchFlagBodies();
   const cohorts = new Map<number, Cohort>(bodies.cohorts.map((c, i) => [i + 1, { id: i + 1, team_id: 1, name: c.name, is_static: false, deleted: false, filters: c.filters }]));
   const flags = bodies.flags.map((f, i) =>
-    flag(f.key, JSON.parse(JSON.stringify(f.filters).replace(/"\$COHORT(\d)"/g, (_, n: string) => String(Number(n) + 1))) as FlagFilters, { id: i + 1 }),
+    flag(f.key, withCohortIds(f.filters, [1, 2]), { id: i + 1 }),
   );
   return { flags, cohorts };
 }
@@ -199,7 +204,7 @@ export async function runFlagsHttpBench(options: { rate?: number; seconds?: numb
       cohortIds.push(res.body.id);
     }
     for (const f of bodies.flags) {
-      const filters = JSON.parse(JSON.stringify(f.filters).replace(/"\$COHORT(\d)"/g, (_, n: string) => String(cohortIds[Number(n)])));
+      const filters = withCohortIds(f.filters, cohortIds);
       const res = await api(h, '/api/projects/@current/feature_flags/', { method: 'POST', body: JSON.stringify({ key: f.key, filters }) });
       if (res.status !== 201) throw new Error(`flag ${f.key}: ${res.status} ${JSON.stringify(res.body)}`);
     }
