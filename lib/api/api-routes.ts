@@ -42,9 +42,9 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
   const projects = createProjectsApi({ db: deps.db, kv: deps.kv, auth });
   const events = createEventsApi({ db: deps.db, store: deps.store, auth });
   const persons = createPersonsApi({ db: deps.db, store: deps.store, auth });
-  const definitions = { db: deps.db, auth, onDefinitionsChanged: deps.onDefinitionsChanged };
+  const definitions = { db: deps.db, auth, kv: deps.kv, onDefinitionsChanged: deps.onDefinitionsChanged };
   const flags = createFeatureFlagsApi(definitions);
-  const cohorts = createCohortsApi(definitions);
+  const cohorts = createCohortsApi({ ...definitions, store: deps.store });
   const cache = deps.cache ?? new MemoryCache();
   const queries = deps.queries ?? new QueryService({ runners: QUERY_RUNNERS, store: deps.store, cache });
   const query = createQueryApi({ db: deps.db, auth, queries });

@@ -1,5 +1,6 @@
 import type { Team } from '../accounts/accounts-repository';
 import { mediaTypeOf } from '../capture/form';
+import { syncStaticCohortMembers, type MembershipChange } from '../clickhouse/static-cohort-members';
 import {
   addStaticCohortMembers,
   findCohort,
@@ -14,8 +15,10 @@ import {
 import { cohortsUsedByFlags, idsFromCsv, validateCohort, type CohortMembersInput, type CohortValidationContext } from '../flags/cohort-validation';
 import { leaves } from '../flags/flag-conditions-validation';
 import { listActiveFlags } from '../flags/flag-repository';
+import { publishStaticCohortMembers } from '../flags/static-cohort-projection';
 import { BadRequestError, NotFoundError } from '../http/errors';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
+import type { AnalyticsStore } from '../ports/analytics-store';
 import type { Sql } from '../ports/database';
 import { resolveProject, requireScope, type ApiCaller } from './auth';
 import { parseCsv } from './csv';
@@ -77,12 +80,17 @@ function idsOfCsv(text: string): { kind: 'distinct_id' | 'person_id'; ids: strin
   }
 }
 
+export interface CohortsApiDeps extends DefinitionsApiDeps {
+  /** ClickHouse: static cohort members are mirrored there (person_static_cohort) for insights. */
+  readonly store: AnalyticsStore;
+}
+
 /**
  * /api/projects/:id/cohorts/ — list, create, retrieve, update, soft delete; static cohorts take
  * members as `distinct_ids`, `person_ids` / `_create_static_person_ids` (person uuids) or an
  * uploaded CSV; `…/persons/` lists a static cohort's members.
  */
-export function createCohortsApi(deps: DefinitionsApiDeps) {
+export function createCohortsApi(deps: CohortsApiDeps) {
   const { db, auth } = deps;
 
   async function project(req: HttpRequest, scope: string): Promise<{ caller: ApiCaller; team: Team }> {
@@ -115,6 +123,8 @@ export function createCohortsApi(deps: DefinitionsApiDeps) {
   async function save(req: HttpRequest, id: number | undefined, bodyOverride?: Record<string, unknown>): Promise<CohortRecord> {
     const { caller, team } = await project(req, 'cohort:write');
     const { body, csv } = bodyOverride ? { body: bodyOverride, csv: undefined } : cohortBody(req);
+    let change: MembershipChange | undefined;
+    let addedMembers: CohortMembersInput | undefined;
     const saved = await asBadRequest(
       () =>
         db.transaction(async (tx) => {
@@ -125,11 +135,16 @@ export function createCohortsApi(deps: DefinitionsApiDeps) {
           const cohort = current ? await updateCohort(tx, team.id, current.id, fields) : await insertCohort(tx, team.id, fields, caller.user.id);
           const all = withCsv(members, csv, fields.is_static);
           if (all) await addMembers(tx, team.id, cohort!.id, all);
+          addedMembers = all;
+          // A cohort that stops being static loses its members (updateCohort): ClickHouse's too.
+          change = current?.is_static && !fields.is_static ? 'all' : all;
           return (await findCohort(tx, team.id, cohort!.id))!;
         }),
       'name',
       'A cohort with this name already exists.',
     );
+    if (addedMembers && deps.kv) await publishStaticCohortMembers(db, deps.kv, team.id, addedMembers);
+    if (change) await syncStaticCohortMembers(db, deps.store, team.id, saved.id, change);
     await deps.onDefinitionsChanged?.(team.id);
     return saved;
   }
@@ -185,6 +200,8 @@ export function createCohortsApi(deps: DefinitionsApiDeps) {
         await removeStaticCohortMembers(tx, team.id, id, [personId]);
         return (await findCohort(tx, team.id, id))!;
       });
+      if (deps.kv) await publishStaticCohortMembers(db, deps.kv, team.id, { personUuids: [personId] });
+      await syncStaticCohortMembers(db, deps.store, team.id, id, { personUuids: [personId] });
       await deps.onDefinitionsChanged?.(team.id);
       return json(200, cohortJson(cohort));
     },

@@ -2,6 +2,7 @@ import type { AnalyticsStore } from '../ports/analytics-store';
 import {
   REPLAY_TABLES,
   REPLAY_VIEWS,
+  STATIC_COHORT_TABLES,
   TABLES,
   clusterDdl,
   clusterViewDdl,
@@ -29,6 +30,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
   { version: 2, name: 'session_replay', tables: REPLAY_TABLES, views: REPLAY_VIEWS },
   // Tables created by version 1 since have these columns already; this adds them to older ones.
   { version: 3, name: 'materialized_event_properties', tables: [], alter: materializedPropertyColumns },
+  { version: 4, name: 'person_static_cohort', tables: STATIC_COHORT_TABLES },
 ];
 
 /** ALTERs adding the materialized event properties (on a cluster: the data table, and the Distributed one). */

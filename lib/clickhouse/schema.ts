@@ -160,6 +160,34 @@ export const INGESTION_WARNINGS: TableSpec = {
 export const TABLES: readonly TableSpec[] = [EVENTS, PERSON, PERSON_DISTINCT_ID2, PERSON_DISTINCT_ID_OVERRIDES, GROUPS, INGESTION_WARNINGS];
 
 /**
+ * Static cohort membership (PostHog's person_static_cohort), written by the cohorts API after
+ * Postgres (posthog_cohortpeople) commits; insights read it (lib/query/filters/cohort-membership.ts).
+ * PostHog deletes members with a mutation and orders by a random `id` too; here a removal is a row
+ * with `is_deleted = 1`, and the order key leaves `id` out so that every row of one member
+ * (repeats, tombstones) collapses: the highest `version` is the member's state. Readers must not
+ * rely on merges: they take argMax(is_deleted, version) per person. Replicated whole, not sharded.
+ */
+export const PERSON_STATIC_COHORT: TableSpec = {
+  name: 'person_static_cohort',
+  columns: [
+    'id UUID DEFAULT generateUUIDv4()',
+    'person_id UUID',
+    'cohort_id Int64',
+    'team_id Int64',
+    'is_deleted Int8 DEFAULT 0',
+    // The Postgres clock (µs) when the membership state written was read: a later read wins.
+    'version UInt64',
+    '_timestamp DateTime DEFAULT now()',
+    '_offset UInt64 DEFAULT 0',
+  ],
+  engine: ['ReplacingMergeTree', 'version'],
+  orderBy: '(team_id, cohort_id, person_id)',
+};
+
+/** Static cohort membership (migration 4). */
+export const STATIC_COHORT_TABLES: readonly TableSpec[] = [PERSON_STATIC_COHORT];
+
+/**
  * A materialized view that feeds `target` from inserts into `source`. `select` names the source as
  * `{source}`; on a cluster both tables are the sharded data tables (same sharding key), so the
  * view runs on the shard that received the rows.

@@ -1,6 +1,6 @@
 import { createOrganization, createTeam } from '../../lib/accounts/accounts-repository';
 import { CLICKHOUSE_MIGRATIONS } from '../../lib/clickhouse/migrate';
-import { REPLAY_TABLES, REPLAY_VIEWS, TABLES } from '../../lib/clickhouse/schema';
+import { REPLAY_TABLES, REPLAY_VIEWS, STATIC_COHORT_TABLES, TABLES } from '../../lib/clickhouse/schema';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { POSTGRES_MIGRATIONS } from '../../lib/postgres/migrations';
 import { updateTeamReplaySettings } from '../../lib/replay/replay-settings';
@@ -47,8 +47,8 @@ describe('migrate handler', () => {
     );
     expect(tables.map((t) => t.name).sort()).toEqual(['posthog_person', 'posthog_team']);
     const chTables = new Set((await store.query<{ name: string }>('SHOW TABLES')).map((t) => t.name));
-    // Session replay's tables and view (session_replay_events) come with migration 2.
-    for (const table of [...TABLES, ...REPLAY_TABLES, ...REPLAY_VIEWS]) expect(chTables).toContain(table.name);
+    // Session replay's tables and view (session_replay_events) come with migration 2, static cohorts' with 4.
+    for (const table of [...TABLES, ...REPLAY_TABLES, ...REPLAY_VIEWS, ...STATIC_COHORT_TABLES]) expect(chTables).toContain(table.name);
     expect(chTables).toContain('session_replay_events');
     expect(chTables).toContain('hedgerow_migrations');
   });

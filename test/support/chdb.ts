@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { migrateClickHouse } from '../../lib/clickhouse/migrate';
-import { REPLAY_TABLES, TABLES } from '../../lib/clickhouse/schema';
+import { REPLAY_TABLES, STATIC_COHORT_TABLES, TABLES } from '../../lib/clickhouse/schema';
 import { openAnalyticsStore } from '../../lib/platform/ports';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 
@@ -12,7 +12,7 @@ import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 export async function openTestStore(): Promise<AnalyticsStore> {
   const store = await openAnalyticsStore({ kind: 'chdb', dir: testChdbDir() });
   await migrateClickHouse(store);
-  for (const table of [...TABLES, ...REPLAY_TABLES]) await store.command(`TRUNCATE TABLE IF EXISTS ${table.name}`);
+  for (const table of [...TABLES, ...REPLAY_TABLES, ...STATIC_COHORT_TABLES]) await store.command(`TRUNCATE TABLE IF EXISTS ${table.name}`);
   return store;
 }
 
