@@ -6,6 +6,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../http/errors';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import { loadGroupTypes } from '../persons/group-repository';
 import type { Database, Sql } from '../ports/database';
+import type { KeyValueStore } from '../ports/key-value-store';
 import { resolveProject, requireScope, type ApiAuthenticator, type ApiCaller } from './auth';
 import { asBadRequest, idParam, lockTeamDefinitions, pageLinks, pageParams } from './definition-helpers';
 import { activityJson, fieldsOf, flagJson, versionJson } from './feature-flag-json';
@@ -16,6 +17,8 @@ export interface DefinitionsApiDeps {
   readonly auth: ApiAuthenticator;
   /** Called after every committed write to a team's flags or cohorts (cache invalidation for /flags). */
   readonly onDefinitionsChanged?: (teamId: number) => Promise<void>;
+  /** Where static cohort members are projected for /flags on AWS (lib/flags/static-cohort-projection.ts). */
+  readonly kv?: KeyValueStore;
 }
 
 const KEY_TAKEN = 'There is already a feature flag with this key.';
