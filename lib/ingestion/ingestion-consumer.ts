@@ -22,8 +22,8 @@ export interface IngestionConsumerDeps {
   readonly deadLetters: DeadLetterStore;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** Called with each team's person, distinct-id and group changes (the flags projection on AWS). */
-  readonly onPersonsChanged?: (teamId: number, rows: Pick<TeamBatchOutcome, 'persons' | 'distinctIds' | 'groups'>) => Promise<void>;
+  /** Called with each team's person, distinct-id and group changes and merges (the flags projection on AWS). */
+  readonly onPersonsChanged?: (teamId: number, rows: Pick<TeamBatchOutcome, 'persons' | 'distinctIds' | 'groups' | 'merges'>) => Promise<void>;
 }
 
 interface Item {

@@ -24,6 +24,13 @@ export interface PersonsOutcome {
   /** Rows for ClickHouse `person` and `person_distinct_id2`. */
   readonly persons: PersonRow[];
   readonly distinctIds: PersonDistinctIdRow[];
+  /** Stored persons merged away (deleted) in this batch, by uuid, with the person that absorbed them. */
+  readonly merges: PersonMerge[];
+}
+
+export interface PersonMerge {
+  readonly from: string;
+  readonly into: string;
 }
 
 /** Another writer created a mapping this batch meant to create: the batch is retried. */
@@ -53,7 +60,7 @@ export async function processPersons(
   if (!needsWrites && noPerson?.hasAll(teamId, ids)) {
     // Personless events of ids known to have no person (and already recorded as personless).
     const batch = new PersonBatch(teamId, new Map(), new Set());
-    return { events: inputs.map((input) => batch.apply(input)), persons: [], distinctIds: [] };
+    return { events: inputs.map((input) => batch.apply(input)), persons: [], distinctIds: [], merges: [] };
   }
   const outcome = await db.transaction(async (tx) => {
     await lockDistinctIds(tx, teamId, ids);
@@ -65,6 +72,7 @@ export async function processPersons(
 
     const persons: PersonRow[] = [];
     const distinctIds: PersonDistinctIdRow[] = [];
+    const merges: PersonMerge[] = [];
     const personRow = (p: PersonState, version: number, deleted = false): PersonRow => ({
       id: p.uuid,
       team_id: teamId,
@@ -107,6 +115,7 @@ export async function processPersons(
       await moveHashKeyOverrides(tx, from.dbId!, target.dbId!);
       await moveStaticCohortMemberships(tx, from.dbId!, target.dbId!);
       await deletePerson(tx, from.dbId!);
+      merges.push({ from: from.uuid, into: target.uuid });
       persons.push(personRow(from, from.version + DELETE_VERSION_BUMP, true));
     }
 
@@ -118,7 +127,7 @@ export async function processPersons(
     for (const p of changed) persons.push(personRow(p, versions.get(p.dbId!) ?? p.version + 1));
 
     await recordPersonlessIds(tx, teamId, [...batch.personlessIds]);
-    return { events, persons, distinctIds, personless: [...batch.personlessIds] };
+    return { events, persons, distinctIds, merges, personless: [...batch.personlessIds] };
   });
   noPerson?.delete(teamId, outcome.distinctIds.map((d) => d.distinct_id));
   noPerson?.add(teamId, outcome.personless);

@@ -1,7 +1,7 @@
 import type { Database } from '../../ports/database';
 import { processGroups, type GroupTypeCache, type GroupsOnEvent } from '../../persons/process-groups';
 import { NoPersonCache } from '../../persons/no-person-cache';
-import { processPersons } from '../../persons/process-persons';
+import { processPersons, type PersonMerge } from '../../persons/process-persons';
 import type { PersonOnEvent } from '../../persons/person-batch';
 import type { GroupRow, IngestionWarning, PersonDistinctIdRow, PersonRow } from '../records';
 import type { NormalizedEvent } from './normalize-event-step';
@@ -11,6 +11,8 @@ export interface TeamBatchOutcome {
   readonly persons: PersonRow[];
   readonly distinctIds: PersonDistinctIdRow[];
   readonly groups: GroupRow[];
+  /** Persons merged away in this batch (the flags projection moves their overrides and static cohorts). */
+  readonly merges: PersonMerge[];
 }
 
 /**
@@ -27,6 +29,7 @@ export function createProcessPersonsStep(deps: { db: Database; groupTypes: Group
       persons: people.persons,
       distinctIds: people.distinctIds,
       groups: groups.groups,
+      merges: people.merges,
     };
   };
 }
