@@ -1,6 +1,7 @@
 import type { DeadLetterStore } from '../../../dead-letters/dead-letter-store';
 import type { Logger } from '../../../observability/logger';
-import { RAW_DATA, type BatchHandler, type StreamBatch, type StreamName } from '../../../ports/bus';
+import type { BatchHandler, StreamName } from '../../../ports/bus';
+import { deliverRecords, type DeliverableRecord, type ShardDelivery } from '../../batch-delivery';
 import type { FileLog } from './file-log';
 import type { StoredRecord } from './record-codec';
 
@@ -27,10 +28,9 @@ export interface LogConsumerOptions {
 
 /**
  * Runs a consumer over the local log with the semantics of a Lambda Kinesis event-source
- * mapping: one batch at a time per shard, ReportBatchItemFailures (resume from the first failed
- * record), bisect on error, bounded retries, then the record goes to the dead-letter store and
- * the shard moves on. The checkpoint is written after each batch, so a crash redelivers at most
- * the batch in flight.
+ * mapping (one batch at a time per shard; failures, bisection, retries and dead letters as in
+ * lib/adapters/batch-delivery.ts). The checkpoint is written after each batch, so a crash
+ * redelivers at most the batch in flight.
  */
 export class LogConsumer {
   private readonly options: Required<LogConsumerOptions>;
@@ -76,6 +76,11 @@ export class LogConsumer {
     this.unsubscribe?.();
   }
 
+  /** What the health check reports for this consumer. */
+  health(): { lag_bytes: number } {
+    return { lag_bytes: this.lag() };
+  }
+
   /** Bytes appended to the stream that this consumer has not yet processed. */
   lag(): number {
     return this.log.shardsOf(this.options.stream).reduce((sum, shard, i) => sum + Math.max(0, shard.endOffset - (this.positions[i] ?? 0)), 0);
@@ -109,10 +114,15 @@ export class LogConsumer {
   }
 
   private async runShard(index: number): Promise<void> {
-    const { stream, name, batchSize, maxBatchBytes, maxBatchingWindowMs, maxRetries, bisectOnError } = this.options;
+    const { stream, batchSize, maxBatchBytes, maxBatchingWindowMs } = this.options;
     const shard = this.log.shardsOf(stream)[index];
-    let size = batchSize;
-    let attempts = 0;
+    const delivery: ShardDelivery<StoredRecord & DeliverableRecord> = {
+      shardId: `shardId-${String(index).padStart(12, '0')}`,
+      eventSourceARN: `local:stream/${stream}`,
+      acknowledge: (record) => this.advance(index, record.nextOffset),
+      isStopped: () => this.stopped,
+      pause: (ms) => this.waitForStop(ms),
+    };
     let pendingSince = 0;
     let batches = 0;
     while (!this.stopped) {
@@ -132,77 +142,24 @@ export class LogConsumer {
           continue;
         }
       }
-      const records = shard.read(offset, size, maxBatchBytes);
+      const records = shard.read(offset, batchSize, maxBatchBytes);
       if (records.length === 0) {
         await this.waitForAppend(1000);
         continue;
       }
       pendingSince = 0;
-      const { failedIndex, thrown, error } = await this.attempt(index, records);
-      if (failedIndex < 0) {
-        this.advance(index, records[records.length - 1].nextOffset);
-        size = batchSize;
-        attempts = 0;
-        if (++batches % 100 === 0) this.log.compact(stream);
-        continue;
-      }
-      if (failedIndex > 0) {
-        this.advance(index, records[failedIndex].offset);
-        attempts = 0;
-        continue;
-      }
-      if (thrown && bisectOnError && records.length > 1) {
-        size = Math.ceil(records.length / 2);
-        continue;
-      }
-      attempts++;
-      if (attempts > maxRetries) {
-        await this.deadLetter(records[0], attempts, error);
-        this.advance(index, records[0].nextOffset);
-        attempts = 0;
-        size = batchSize;
-        continue;
-      }
-      this.options.logger.warn('batch failed; retrying', { consumer: name, shard: index, attempts, error: describe(error) });
-      await this.waitForStop(Math.min(5000, this.options.retryDelayMs * 2 ** (attempts - 1)));
-    }
-  }
-
-  private async attempt(shard: number, records: StoredRecord[]): Promise<{ failedIndex: number; thrown: boolean; error?: unknown }> {
-    try {
-      const result = await this.options.handler(toBatch(shard, this.options.stream, records));
-      if (result.batchItemFailures.length === 0) return { failedIndex: -1, thrown: false };
-      const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
-      const index = records.findIndex((r) => failed.has(sequenceNumber(r.offset)));
-      // An identifier that is not in the batch fails the whole batch, as on Lambda.
-      return { failedIndex: index < 0 ? 0 : index, thrown: false, error: 'reported as failed by the handler' };
-    } catch (error) {
-      return { failedIndex: 0, thrown: true, error };
+      await deliverRecords(
+        records.map((r) => ({ ...r, sequenceNumber: sequenceNumber(r.offset) })),
+        this.options,
+        delivery,
+      );
+      if (++batches % 100 === 0) this.log.compact(stream);
     }
   }
 
   private advance(shard: number, offset: number): void {
     this.positions[shard] = offset;
     this.log.writeCheckpoint(this.options.stream, this.options.name, shard, offset);
-  }
-
-  private async deadLetter(record: StoredRecord, attempts: number, error: unknown): Promise<void> {
-    this.options.logger.error('record sent to the dead-letter store', {
-      consumer: this.options.name,
-      sequenceNumber: sequenceNumber(record.offset),
-      attempts,
-      error: describe(error),
-    });
-    await this.options.deadLetters.write({
-      source: this.options.name,
-      reason: 'retries_exhausted',
-      error: describe(error),
-      partitionKey: record.partitionKey,
-      sequenceNumber: sequenceNumber(record.offset),
-      data: record.data.toString('base64'),
-      attempts,
-      time: new Date().toISOString(),
-    });
   }
 
   private waitForStop(ms: number): Promise<void> {
@@ -225,30 +182,6 @@ export class LogConsumer {
 /** Sequence numbers are shard offsets, zero-padded so they also sort as strings. */
 export function sequenceNumber(offset: number): string {
   return String(offset).padStart(20, '0');
-}
-
-function toBatch(shard: number, stream: StreamName, records: readonly StoredRecord[]): StreamBatch {
-  const shardId = `shardId-${String(shard).padStart(12, '0')}`;
-  return {
-    Records: records.map((r) => ({
-      eventSource: 'aws:kinesis' as const,
-      eventID: `${shardId}:${sequenceNumber(r.offset)}`,
-      eventSourceARN: `local:stream/${stream}`,
-      kinesis: {
-        get data() {
-          return r.data.toString('base64');
-        },
-        [RAW_DATA]: r.data,
-        partitionKey: r.partitionKey,
-        sequenceNumber: sequenceNumber(r.offset),
-        approximateArrivalTimestamp: r.arrivalMs / 1000,
-      },
-    })),
-  };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
