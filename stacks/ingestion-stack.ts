@@ -102,8 +102,10 @@ export class IngestionStack extends Stack {
     });
     connectDatabase(this.ingestionConsumer, data, consumerDb);
     data.eventsProcessedStream.grantWrite(this.ingestionConsumer);
-    // Writes (puts and deletes) the projection's keys only, never reads; in the VPC through the DynamoDB gateway endpoint.
+    // Writes (puts and deletes) the projection's keys only; in the VPC through the DynamoDB gateway endpoint.
     grantKeyPrefixes(this.ingestionConsumer, data, ['dynamodb:PutItem', 'dynamodb:DeleteItem'], ['flags-did:*', 'flags-person:*', 'flags-group:*']);
+    // A merge moves the merged person's overrides and static cohorts to the survivor: it reads both persons' keys.
+    grantKeyPrefixes(this.ingestionConsumer, data, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], ['flags-overrides:*', 'flags-static:*']);
     this.grantDeadLetterWrites(this.ingestionConsumer, data);
     this.ingestionConsumerSource = new KinesisConsumer(this, 'IngestionConsumerSource', {
       function: this.ingestionConsumer,

@@ -3,6 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import { PERSONS_PROJECTION_FORMAT } from '../lib/flags/projection-keys';
 import { HedgerowFunction, type LogLevel } from './constructs/hedgerow-function';
 import type { DataStack } from './data-stack';
 import { connectDatabase } from './database-access';
@@ -20,7 +21,8 @@ export interface MigrationStackProps extends StackProps {
 /**
  * Runs the Postgres (through the Data API) and ClickHouse migrations on every deploy whose
  * migrations changed, before the ingestion stack deploys new code, then republishes each team's
- * token, flag definitions and replay settings to the key-value table (lib/platform/projections.ts). The `lambdas/migrate` handler
+ * token, flag definitions and replay settings, and backfills the persons projection, in the key-value table
+ * (lib/platform/projections.ts). The `lambdas/migrate` handler
  * receives custom-resource events from the Provider framework (`RequestType` Create | Update |
  * Delete, `ResourceProperties.MigrationsVersion`); migrations are idempotent, and Delete does nothing.
  */
@@ -42,7 +44,8 @@ export class MigrationStack extends Stack {
     });
     connectDatabase(this.migrate, data, 'data-api');
     data.clickhouseSecret.grantRead(this.migrate);
-    data.kvTable.grantWriteData(this.migrate);
+    // Reads too: the persons backfill writes only what is absent or older, and keeps a per-team marker.
+    data.kvTable.grantReadWriteData(this.migrate);
 
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.migrate.function,
@@ -68,7 +71,8 @@ export class MigrationStack extends Stack {
     this.migrations = new CustomResource(this, 'Migrations', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::HedgerowMigrations',
-      properties: { MigrationsVersion: version },
+      // A new projection format re-runs the resource, whose persons backfill then runs once per team.
+      properties: { MigrationsVersion: version, ProjectionFormat: String(PERSONS_PROJECTION_FORMAT) },
     });
   }
 }

@@ -139,13 +139,17 @@ describe.each(PROFILES)('flags and replay on AWS (%s)', (profile) => {
     expect(actionsOf(consumer)).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'dynamodb:GetItem']));
   });
 
-  test('the ingestion consumer projects persons into the key-value table (write-only grant)', () => {
+  test('the ingestion consumer projects persons into the key-value table (writes; reads only what a merge moves)', () => {
     expect(hedgerowFunction(ingestion, 'ingestion-consumer').props.Environment.Variables.HEDGEROW_KV_TABLE).toBeDefined();
     const statements = statementsOf(ingestion, 'ingestion-consumer').filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(statements).toEqual([
       expect.objectContaining({
         Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['flags-did:*', 'flags-person:*', 'flags-group:*'] } },
+      }),
+      expect.objectContaining({
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['flags-overrides:*', 'flags-static:*'] } },
       }),
     ]);
   });
