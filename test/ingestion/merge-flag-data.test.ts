@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TeamDirectory } from '../../lib/accounts/team-directory';
+import { FileKeyValueStore } from '../../lib/adapters/local/file-key-value-store';
+import { addStaticCohortMembers, findCohort, insertCohort } from '../../lib/flags/cohort-repository';
+import { addHashKeyOverrides, hashKeyOverridesOf } from '../../lib/flags/hash-key-overrides';
+import { ProjectedFlagDataSource, projectPersons } from '../../lib/flags/person-projection';
+import { publishStaticCohortMembers } from '../../lib/flags/static-cohort-projection';
+import { createIngestionConsumer } from '../../lib/ingestion/ingestion-consumer';
+import { partitionKeyOf, type CapturedEvent, type CapturedRecord } from '../../lib/ingestion/records';
+import { silentLogger } from '../../lib/observability/logger';
+import { MemoryMetrics } from '../../lib/observability/metrics';
+import type { PersonMerge } from '../../lib/persons/process-persons';
+import { personUuidFor } from '../../lib/persons/person-uuid';
+import type { BatchHandler, EventBus } from '../../lib/ports/bus';
+import type { Database } from '../../lib/ports/database';
+import { createTestPglite } from '../support/pglite';
+import { createTestPostgres } from '../support/postgres';
+import { insertTestTeam } from '../support/teams';
+
+/**
+ * Merges through the ingestion consumer ($identify, $create_alias, $merge_dangerously): the merged
+ * person's static cohort memberships and hash-key overrides move to the survivor in Postgres, in
+ * the merge's transaction, and the consumer's projection (onPersonsChanged, as on AWS) follows.
+ */
+const staticCohort = { name: null, description: '', filters: null, is_static: true, deleted: false };
+let seq = 0;
+
+describe.each([
+  ['PGlite', createTestPglite],
+  ['PostgreSQL', createTestPostgres],
+] as [string, () => Promise<Database>][])('merges carry flag data to the survivor on %s', (_engine, open) => {
+  let db: Database;
+  let kv: FileKeyValueStore;
+  let dir: string;
+  let teamId: number;
+  let token: string;
+  let ingest: BatchHandler;
+  const merges: PersonMerge[] = [];
+  const projected = () => new ProjectedFlagDataSource(kv);
+
+  beforeAll(async () => {
+    db = await open();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-merge-kv-'));
+    kv = FileKeyValueStore.open(path.join(dir, 'kv.jsonl'));
+    const bus: EventBus = { put: async () => undefined, close: async () => undefined };
+    ingest = createIngestionConsumer({
+      db,
+      bus,
+      teams: new TeamDirectory(db),
+      deadLetters: { write: async () => undefined, list: async () => [] },
+      logger: silentLogger,
+      metrics: new MemoryMetrics(),
+      onPersonsChanged: async (team, rows) => {
+        merges.push(...rows.merges);
+        await projectPersons(kv, team, rows);
+      },
+    });
+  });
+  afterAll(async () => {
+    await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    ({ teamId, token } = await insertTestTeam(db));
+    merges.length = 0;
+  });
+
+  async function send(distinctId: string, event: Partial<CapturedEvent>): Promise<void> {
+    const record: CapturedRecord = {
+      v: 1,
+      team_id: teamId,
+      token,
+      distinct_id: distinctId,
+      ip: '10.0.0.1',
+      now: '2026-11-23T10:00:00.000Z',
+      sent_at: null,
+      events: [{ uuid: `01a20a00-0000-7000-8000-${String(++seq).padStart(12, '0')}`, event: 'pageview', distinct_id: distinctId, properties: {}, timestamp: new Date(Date.UTC(2026, 10, 23, 9) + seq * 1000).toISOString(), ...event }],
+    };
+    const data = Buffer.from(JSON.stringify(record)).toString('base64');
+    const result = await ingest({ Records: [{ eventSource: 'aws:kinesis', eventID: `s:${seq}`, kinesis: { data, partitionKey: partitionKeyOf(token, distinctId), sequenceNumber: String(seq).padStart(20, '0'), approximateArrivalTimestamp: 0 } }] });
+    expect(result.batchItemFailures).toEqual([]);
+  }
+
+  /** Two persons, `from` (to be merged away) and `into`, with static cohorts and overrides in Postgres and in the projection. */
+  async function twoPersonsWithFlagData(from: string, into: string) {
+    await send(from, { properties: { $set: { role: 'from' } } });
+    await send(into, { properties: { $set: { role: 'into' } } });
+    const both = await db.transaction((tx) => insertCohort(tx, teamId, { ...staticCohort, name: `both ${seq}` }, null));
+    const fromOnly = await db.transaction((tx) => insertCohort(tx, teamId, { ...staticCohort, name: `from only ${seq}` }, null));
+    await db.transaction((tx) => addStaticCohortMembers(tx, teamId, both.id, { distinctIds: [from, into] }));
+    await db.transaction((tx) => addStaticCohortMembers(tx, teamId, fromOnly.id, { distinctIds: [from] }));
+    await publishStaticCohortMembers(db, kv, teamId, { distinctIds: [from, into] });
+    for (const source of [(d: string, h: string, k: string[]) => addHashKeyOverrides(db, teamId, d, h, k), (d: string, h: string, k: string[]) => projected().addHashKeyOverrides(teamId, d, h, k)]) {
+      await source(from, 'from-hash', ['only-from', 'shared']);
+      await source(into, 'into-hash', ['shared']);
+    }
+    expect((await projected().load({ teamId, distinctId: from, groups: [], person: true })).staticCohortIds).toEqual([both.id, fromOnly.id]);
+    return { both, fromOnly };
+  }
+
+  async function expectMerged(from: string, into: string, survivor: string, cohorts: { both: { id: number }; fromOnly: { id: number } }) {
+    expect(merges).toEqual([{ from: personUuidFor(teamId, from), into: survivor }]);
+    const { rows } = await db.query<{ cohort_id: string | number; uuid: string }>(
+      'SELECT c.cohort_id, p.uuid::text AS uuid FROM posthog_cohortpeople c JOIN posthog_person p ON p.id = c.person_id WHERE c.team_id = $1 ORDER BY c.cohort_id',
+      [teamId],
+    );
+    expect(rows.map((r) => [Number(r.cohort_id), r.uuid])).toEqual([
+      [cohorts.both.id, survivor],
+      [cohorts.fromOnly.id, survivor],
+    ]);
+    expect((await findCohort(db, teamId, cohorts.both.id))?.count).toBe(1);
+    const overrides = { 'only-from': 'from-hash', shared: 'into-hash' };
+    expect(await hashKeyOverridesOf(db, teamId, from)).toEqual(overrides);
+    const { rows: left } = await db.query<{ n: number }>('SELECT count(*)::int4 AS n FROM posthog_featureflaghashkeyoverride WHERE team_id = $1', [teamId]);
+    expect(Number(left[0].n)).toBe(2);
+
+    for (const distinctId of [from, into]) {
+      const subject = await projected().load({ teamId, distinctId, groups: [], person: true });
+      expect(subject).toMatchObject({ personId: survivor, staticCohortIds: [cohorts.both.id, cohorts.fromOnly.id], hashKeyOverrides: overrides });
+    }
+    // The merged-away person's own keys are gone.
+    expect(await kv.get(`flags-static:${teamId}:${personUuidFor(teamId, from)}`)).toBeUndefined();
+    expect(await kv.get(`flags-overrides:${teamId}:${personUuidFor(teamId, from)}`)).toBeUndefined();
+  }
+
+  it('$identify merges the anonymous person into the identified one', async () => {
+    const cohorts = await twoPersonsWithFlagData('anon-1', 'user-1');
+    await send('user-1', { event: '$identify', properties: { $anon_distinct_id: 'anon-1' } });
+    await expectMerged('anon-1', 'user-1', personUuidFor(teamId, 'user-1'), cohorts);
+  });
+
+  it('$create_alias merges the alias’s person into the distinct id’s', async () => {
+    const cohorts = await twoPersonsWithFlagData('alias-2', 'main-2');
+    await send('main-2', { event: '$create_alias', properties: { alias: 'alias-2' } });
+    await expectMerged('alias-2', 'main-2', personUuidFor(teamId, 'main-2'), cohorts);
+  });
+
+  it('$merge_dangerously merges even an identified person', async () => {
+    const cohorts = await twoPersonsWithFlagData('other-3', 'main-3');
+    await send('other-3', { event: '$identify', properties: {} });
+    await send('main-3', { event: '$merge_dangerously', properties: { alias: 'other-3' } });
+    await expectMerged('other-3', 'main-3', personUuidFor(teamId, 'main-3'), cohorts);
+  });
+});
