@@ -3,25 +3,34 @@
  * cache according to PostHog's `refresh` modes, runs it blocking or in the background (status
  * and cancellation by query id), and keeps every execution inside the resource limits.
  *
+ * Background queries run in this process, or, with a dispatcher, in a worker: the service writes
+ * the pending status and dispatches a job that the worker's service runs with `runJob` (a Lambda
+ * is frozen once it answers, so on AWS the api cannot run anything after its 202).
+ *
  * Runaway queries: every ClickHouse query a runner issues carries the limits (max_execution_time,
  * max_memory_usage, max_result_rows, readonly) as settings of that query, a JS guard
  * ends the wait a little after max_execution_time even if the engine does not, and the number of
  * queries in flight per team is bounded (429), so one bad query cannot take the server down.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { BadRequestError, ConflictError, NotFoundError } from '../http/errors';
 import type { Logger } from '../observability/logger';
-import type { AnalyticsStore, QueryOptions } from '../ports/analytics-store';
+import type { AnalyticsStore } from '../ports/analytics-store';
 import type { Cache } from '../ports/cache';
-import { QueryCancelledError, QueryConcurrencyError, QueryTimeoutError, queryErrorOf } from './errors';
-import { DEFAULT_QUERY_LIMITS, querySettings, type QueryContext, type QueryLimits, type QueryResponse, type QueryRunner } from './types';
+import type { QueryDispatcher, QueryJob } from '../ports/query-dispatcher';
+import { ConcurrencySlots } from './concurrency-slots';
+import { QueryCancelledError, QueryTimeoutError, queryErrorOf } from './errors';
+import { clickHouseQueryId, killQuery, limitedStore } from './limited-store';
+import { jobOf, scopeOfJob, type QueryScope, type ScopeLoaders } from './query-job';
+import { cacheKeyOf, unwrapQuery, type RefreshMode } from './query-request';
+import { QueryState, type CacheEntry, type QueryStatus, type StatusRecord } from './query-state';
+import { DEFAULT_QUERY_LIMITS, type QueryContext, type QueryLimits, type QueryResponse, type QueryRunner } from './types';
 
-/** PostHog's refresh (execution) modes. */
-export const REFRESH_MODES = ['blocking', 'async', 'lazy_async', 'force_blocking', 'force_async', 'force_cache'] as const;
-export type RefreshMode = (typeof REFRESH_MODES)[number];
-
-/** What a query runs against, besides the store and limits the service supplies. */
-export type QueryScope = Pick<QueryContext, 'teamId' | 'timezone' | 'loadAction' | 'loadCohort' | 'groupTypes'>;
+// The API modules and tests know these by the service's name.
+export { REFRESH_MODES, cacheKeyOf, refreshModeOf, unwrapQuery, type RefreshMode } from './query-request';
+export { clickHouseQueryId, limitedStore } from './limited-store';
+export type { QueryScope } from './query-job';
+export type { QueryStatus } from './query-state';
 
 export interface QueryServiceOptions {
   readonly runners: Readonly<Record<string, QueryRunner>>;
@@ -42,10 +51,15 @@ export interface QueryServiceOptions {
   readonly guardGraceMs?: number;
   /**
    * Finish async queries before answering, with their completed status. For a process that has
-   * no "after the answer" (a Lambda is frozen once it answers, so a background query would stall
-   * until its next invocation). @default false
+   * no "after the answer" and no dispatcher (a Lambda is frozen once it answers). @default false
    */
   readonly finishAsyncInline?: boolean;
+  /** Hands background queries to workers (`runJob`) instead of running them here. @default - run them here */
+  readonly dispatcher?: QueryDispatcher;
+  /** How long a dispatched query may stay pending (queueing, cold start, the query) before it is reported failed. @default 600 */
+  readonly dispatchDeadlineSeconds?: number;
+  /** How often a worker re-reads the status of its job, to stop when it was cancelled elsewhere. @default 1000 */
+  readonly cancelPollMs?: number;
 }
 
 export interface RunOptions {
@@ -60,132 +74,32 @@ export interface QueryOutcome {
   readonly body: QueryResponse;
 }
 
-/** PostHog's QueryStatus. */
-export interface QueryStatus {
-  readonly id: string;
-  readonly team_id: number;
-  readonly query_async: boolean;
-  readonly complete: boolean;
-  readonly error: boolean;
-  readonly error_message: string | null;
-  readonly results: QueryResponse | null;
-  readonly start_time: string;
-  readonly end_time: string | null;
-  readonly expiration_time: string;
-  readonly pickup_time: string | null;
-  readonly query_progress: null;
-  readonly task_id: null;
-}
-
-interface StatusRecord {
-  readonly status: QueryStatus;
-  /** The HTTP status of the failure, when the query failed. */
-  readonly errorStatus?: number;
-}
-
-interface CacheEntry {
-  readonly response: QueryResponse;
-  readonly lastRefresh: string;
-  readonly nextAllowedClientRefresh: string;
-  readonly staleAt: string;
-}
+/**
+ * What `runJob` did: ran it to `completed` or `failed` (the status says why), or left it alone
+ * because its status was already complete (`settled`: cancelled, or a redelivered finished job),
+ * another delivery picked it up moments ago (`running`), or its status is gone (`unknown`).
+ */
+export type JobOutcome = 'completed' | 'failed' | 'settled' | 'running' | 'unknown';
 
 interface Running {
   readonly controller: AbortController;
 }
 
-const WRAPPER_KINDS = new Set(['InsightVizNode', 'DataTableNode', 'DataVisualizationNode']);
-const STATUS_TTL_SECONDS = 3600;
-/** When a cached result goes stale, by the query's interval (PostHog's staleness thresholds). */
-const STALE_AFTER_SECONDS: Record<string, number> = { minute: 15, hour: 15 * 60, day: 6 * 3600, week: 86_400, month: 86_400 };
-const DEFAULT_STALE_AFTER_SECONDS = 60;
-
-/** `refresh` (and the legacy `async`) of a request as a mode; 400 naming `refresh` for anything else. */
-export function refreshModeOf(refresh: unknown, asyncFlag: unknown, fallback: RefreshMode): RefreshMode {
-  let mode: RefreshMode;
-  if (refresh === undefined || refresh === null || refresh === false || refresh === 'false' || refresh === '') mode = fallback;
-  else if (refresh === true || refresh === 'true') mode = 'force_blocking';
-  else if (typeof refresh === 'string' && (REFRESH_MODES as readonly string[]).includes(refresh)) mode = refresh as RefreshMode;
-  else throw new BadRequestError('invalid_input', `refresh must be a boolean or one of ${REFRESH_MODES.join(', ')}.`, 'refresh');
-  if (asyncFlag !== undefined && asyncFlag !== null && typeof asyncFlag !== 'boolean') throw new BadRequestError('invalid_input', 'async must be a boolean.', 'async');
-  if (asyncFlag === true && mode === 'blocking') return 'async';
-  if (asyncFlag === true && mode === 'force_blocking') return 'force_async';
-  return mode;
-}
-
-/** The query a kind wrapper (InsightVizNode, DataTableNode, …) stands for; the query itself otherwise. */
-export function unwrapQuery(query: Record<string, unknown>): Record<string, unknown> {
-  let current = query;
-  for (let depth = 0; depth < 3 && WRAPPER_KINDS.has(String(current.kind)); depth++) {
-    const source = current.source;
-    if (!source || typeof source !== 'object' || Array.isArray(source)) throw new BadRequestError('invalid_input', `A ${String(current.kind)} needs a source query.`, 'query.source');
-    current = source as Record<string, unknown>;
-  }
-  return current;
-}
-
-/** JSON with object keys sorted and undefined dropped: equal queries hash equally. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([k, v]) => v !== undefined && k !== 'response')
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/** PostHog's cache_key for a team's query (its timezone changes results, so it is part of it). */
-export function cacheKeyOf(teamId: number, timezone: string, query: Record<string, unknown>): string {
-  const digest = createHash('sha256').update(canonicalJson({ v: 1, team: teamId, timezone, query })).digest('hex');
-  return `cache_${digest.slice(0, 40)}`;
-}
-
-function intervalOf(query: Record<string, unknown>): string | undefined {
-  return typeof query.interval === 'string' ? query.interval : undefined;
-}
-
-/** A SETTINGS clause value: numbers as they are, strings quoted. */
-function settingValue(value: string | number): string {
-  return typeof value === 'number' ? String(value) : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/**
- * The store a runner receives: every query carries the limits as settings of that query (the
- * store keeps them to their statement, on chDB too), a ClickHouse query id under the
- * execution's id, and the execution's abort signal. Writes are refused.
- */
-export function limitedStore(store: AnalyticsStore, ctx: Pick<QueryContext, 'limits' | 'queryId' | 'signal'>): AnalyticsStore {
-  let issued = 0;
-  const limit = (sql: string, options: QueryOptions = {}): [string, QueryOptions] => {
-    issued += 1;
-    const queryId = options.queryId ?? (ctx.queryId && (issued === 1 ? ctx.queryId : `${ctx.queryId}-${issued}`));
-    const settings = { ...(options.settings ?? {}), ...querySettings(ctx) };
-    return [sql, { params: options.params, settings, signal: options.signal ?? ctx.signal, ...(queryId ? { queryId } : {}) }];
-  };
-  const refuse = async () => {
-    throw new Error('Query runners cannot write.');
-  };
-  return {
-    query: (sql, options) => store.query(...limit(sql, options)),
-    command: (sql, options) => store.command(...limit(sql, options)),
-    insert: refuse,
-    insertJsonLines: refuse,
-    close: async () => undefined,
-  };
-}
+type RecordExtras = Omit<StatusRecord, 'status'>;
 
 export class QueryService {
   private readonly limits: QueryLimits;
   private readonly now: () => Date;
   private readonly running = new Map<string, Running>();
-  private readonly inFlightByTeam = new Map<number, number>();
-  private inFlight = 0;
+  private readonly slots: ConcurrencySlots;
+  private readonly state: QueryState;
 
   constructor(private readonly options: QueryServiceOptions) {
     this.limits = options.limits ?? DEFAULT_QUERY_LIMITS;
     this.now = options.now ?? (() => new Date());
+    this.slots = new ConcurrencySlots(options.maxConcurrentPerTeam ?? 3, options.maxConcurrent ?? 6);
+    const { cache, logger, cacheTtlSeconds, maxCachedChars } = options;
+    this.state = new QueryState({ cache, logger, now: this.now, cacheTtlSeconds, maxCachedChars });
   }
 
   /** The kinds this service can run (wrappers aside). */
@@ -211,7 +125,7 @@ export class QueryService {
   async run(query: unknown, scope: QueryScope, options: RunOptions): Promise<QueryOutcome> {
     const { source, runner } = this.resolve(query);
     const key = cacheKeyOf(scope.teamId, scope.timezone, source);
-    const cached = await this.readCache(scope.teamId, key);
+    const cached = await this.state.readCache(scope.teamId, key);
     const fresh = cached !== undefined && this.now().getTime() < Date.parse(cached.staleAt);
     const hit = (entry: CacheEntry, status: QueryStatus | null = null): QueryOutcome => ({
       status: status && !status.complete ? 202 : 200,
@@ -244,16 +158,15 @@ export class QueryService {
 
   /** GET …/query/:id/: the status of a team's query (202 while it runs); 404 when unknown. */
   async status(teamId: number, id: string): Promise<QueryOutcome> {
-    const record = await this.readStatus(teamId, id);
+    const record = await this.state.readStatus(teamId, id);
     if (!record) {
-      if (this.running.has(runKey(teamId, id))) return { status: 202, body: { query_status: this.newStatus(teamId, id, false) } };
+      if (this.running.has(runKey(teamId, id))) return { status: 202, body: { query_status: this.state.newStatus(teamId, id, false) } };
       throw new NotFoundError('Query not found.');
     }
     let { status, errorStatus } = record;
-    // A background query whose process went away never completes: report it as failed.
-    const deadline = Date.parse(status.start_time) + (this.limits.maxExecutionTimeSeconds + 60) * 1000;
-    if (!status.complete && !this.running.has(runKey(teamId, id)) && this.now().getTime() > deadline) {
-      status = { ...status, complete: true, error: true, error_message: 'The query did not complete.', end_time: this.now().toISOString() };
+    // A background query whose process (or worker) went away never completes: report it as failed.
+    if (!status.complete && !this.running.has(runKey(teamId, id)) && this.now().getTime() > this.deadlineOf(record)) {
+      status = this.failed(status, 'The query did not complete.');
       errorStatus = 500;
     }
     const httpStatus = !status.complete ? 202 : status.error ? (errorStatus ?? 500) : 200;
@@ -264,17 +177,62 @@ export class QueryService {
   async cancel(teamId: number, id: string): Promise<boolean> {
     const local = this.running.get(runKey(teamId, id));
     local?.controller.abort(new QueryCancelledError());
-    await this.killInClickHouse(clickHouseQueryId(teamId, id));
-    const record = await this.readStatus(teamId, id);
+    await this.kill(clickHouseQueryId(teamId, id));
+    const record = await this.state.readStatus(teamId, id);
     if (record && !record.status.complete) {
       const cancelled = new QueryCancelledError();
-      await this.writeStatus(teamId, { ...record.status, complete: true, error: true, error_message: cancelled.message, end_time: this.now().toISOString() }, cancelled.status);
+      await this.state.writeStatus(teamId, this.failed(record.status, cancelled.message), { ...record, errorStatus: cancelled.status });
     }
     return local !== undefined || record !== undefined;
   }
 
+  /**
+   * Runs a dispatched job (the query worker's entry): only while its status is pending and in
+   * time, under this service's limits, recording its status and result as an in-process run does.
+   * Safe to call again with the same job (Lambda retries and may deliver an event twice).
+   */
+  async runJob(job: QueryJob, loaders: ScopeLoaders): Promise<JobOutcome> {
+    const { teamId, queryId: id } = job;
+    const record = await this.state.readStatus(teamId, id);
+    if (!record) return 'unknown';
+    if (record.status.complete) return 'settled';
+    const extras: RecordExtras = { deadline: record.deadline };
+    const now = this.now().getTime();
+    if (record.status.pickup_time && now < Date.parse(record.status.pickup_time) + this.guardMs()) return 'running';
+    if (now + this.guardMs() > this.deadlineOf(record)) {
+      await this.state.writeStatus(teamId, this.failed(record.status, 'The query waited too long for a worker. Try again.'), { ...extras, errorStatus: 503 });
+      return 'failed';
+    }
+    const status: QueryStatus = { ...record.status, pickup_time: this.now().toISOString() };
+    await this.state.writeStatus(teamId, status, extras);
+    const controller = new AbortController();
+    const run = Promise.resolve().then(() => {
+      const { source, runner } = this.resolve(job.query);
+      return this.execute(runner, source, scopeOfJob(job, loaders), job.cacheKey, id, { controller, release: this.slots.acquire(teamId) });
+    });
+    const stopWatching = this.watchCancellation(teamId, id, controller);
+    try {
+      const settled = await this.settle(teamId, status, extras, controller, run);
+      return settled === undefined ? 'settled' : settled.error ? 'failed' : 'completed';
+    } finally {
+      stopWatching();
+    }
+  }
+
   private cacheFields(scope: QueryScope, key: string, entry: CacheEntry) {
     return { cache_key: key, last_refresh: entry.lastRefresh, next_allowed_client_refresh: entry.nextAllowedClientRefresh, timezone: scope.timezone };
+  }
+
+  private guardMs(): number {
+    return this.limits.maxExecutionTimeSeconds * 1000 + (this.options.guardGraceMs ?? 5000);
+  }
+
+  private deadlineOf(record: StatusRecord): number {
+    return record.deadline ? Date.parse(record.deadline) : Date.parse(record.status.start_time) + (this.limits.maxExecutionTimeSeconds + 60) * 1000;
+  }
+
+  private failed(status: QueryStatus, message: string): QueryStatus {
+    return { ...status, complete: true, error: true, error_message: message, end_time: this.now().toISOString() };
   }
 
   /** Runs the query now, caches and returns its response (with the cache fields). */
@@ -289,7 +247,7 @@ export class QueryService {
     const id = clientQueryId ?? randomUUID();
     const runId = runKey(scope.teamId, id);
     if (this.running.has(runId) && !preset) throw new ConflictError('A query with this client_query_id is already running.');
-    const release = preset?.release ?? this.acquire(scope.teamId);
+    const release = preset?.release ?? this.slots.acquire(scope.teamId);
     const controller = preset?.controller ?? new AbortController();
     this.running.set(runId, { controller });
     const limits = this.limits;
@@ -297,7 +255,7 @@ export class QueryService {
     const ctx: QueryContext = { ...scope, now: started, limits, queryId: clickHouseQueryId(scope.teamId, id), signal: controller.signal, store: this.options.store };
     // The slot is held until the runner settles (a cancelled ClickHouse query may still be
     // running), but no longer than the guard: a runner that never settles cannot hold it for ever.
-    const guardMs = limits.maxExecutionTimeSeconds * 1000 + (this.options.guardGraceMs ?? 5000);
+    const guardMs = this.guardMs();
     const slotTimer = setTimeout(release, guardMs * 2);
     slotTimer.unref?.();
     const run = Promise.resolve()
@@ -315,13 +273,13 @@ export class QueryService {
         controller.signal.addEventListener('abort', onAbort, { once: true });
         guard = setTimeout(() => {
           controller.abort(new QueryTimeoutError(limits.maxExecutionTimeSeconds));
-          void this.killInClickHouse(ctx.queryId!);
+          void this.kill(ctx.queryId!);
         }, guardMs);
       });
       run.catch(() => undefined); // settled later than the race when aborted: not an unhandled rejection
       const response = await Promise.race([run, stop]);
-      const entry = this.entryOf(response, source, started);
-      await this.writeCache(scope.teamId, key, entry);
+      const entry = this.state.entryOf(response, source, started);
+      await this.state.writeCache(scope.teamId, key, entry);
       return { ...response, ...this.cacheFields(scope, key, entry), is_cached: false, query_status: null };
     } catch (error) {
       if (controller.signal.aborted && !(error instanceof QueryCancelledError) && !(error instanceof QueryTimeoutError)) {
@@ -335,147 +293,91 @@ export class QueryService {
     }
   }
 
-  /** Starts the query in the background and answers its first status. */
+  /** Starts the query in the background (here, or through the dispatcher) and answers its first status. */
   private async startAsync(runner: QueryRunner, source: Record<string, unknown>, scope: QueryScope, key: string, clientQueryId: string | undefined): Promise<QueryStatus> {
     const id = clientQueryId ?? randomUUID();
     if (this.running.has(runKey(scope.teamId, id))) throw new ConflictError('A query with this client_query_id is already running.');
-    const release = this.acquire(scope.teamId);
+    if (this.options.dispatcher) return this.dispatch(this.options.dispatcher, source, scope, key, id);
+    const release = this.slots.acquire(scope.teamId);
     const controller = new AbortController();
     this.running.set(runKey(scope.teamId, id), { controller });
-    const status = this.newStatus(scope.teamId, id, true);
+    const status = this.state.newStatus(scope.teamId, id, true);
     try {
-      await this.writeStatus(scope.teamId, status);
+      await this.state.writeStatus(scope.teamId, status);
     } catch (error) {
       this.running.delete(runKey(scope.teamId, id));
       release();
       throw error;
     }
-    const settled = this.execute(runner, source, scope, key, id, { controller, release }).then(
-      async (response): Promise<QueryStatus | undefined> => {
-        // Cancelled meanwhile, here or by a DELETE that reached another process: keep that answer.
-        if (controller.signal.aborted || (await this.readStatus(scope.teamId, id))?.status.complete) return undefined;
-        const done = { ...status, complete: true, results: response, end_time: this.now().toISOString() };
-        await this.writeStatus(scope.teamId, done);
-        return done;
-      },
-      async (error: unknown): Promise<QueryStatus> => {
-        const failure = error as { status?: unknown; exposeMessage?: unknown; message?: unknown };
-        const exposed = typeof failure.status === 'number' && failure.exposeMessage === true;
-        if (!exposed) this.options.logger?.error('background query failed', { teamId: scope.teamId, queryId: id, error });
-        const failed = { ...status, complete: true, error: true, error_message: exposed ? String(failure.message) : 'The query failed.', end_time: this.now().toISOString() };
-        await this.writeStatus(scope.teamId, failed, exposed ? (failure.status as number) : 500);
-        return failed;
-      },
-    ).catch((error: unknown) => {
-      this.options.logger?.error('could not record a query status', { teamId: scope.teamId, queryId: id, error });
-      return undefined;
-    });
+    const settled = this.settle(scope.teamId, status, {}, controller, this.execute(runner, source, scope, key, id, { controller, release }));
     if (this.options.finishAsyncInline) return (await settled) ?? status;
     return status;
   }
 
-  private newStatus(teamId: number, id: string, async: boolean): QueryStatus {
-    const now = this.now();
-    return {
-      id,
-      team_id: teamId,
-      query_async: async,
-      complete: false,
-      error: false,
-      error_message: null,
-      results: null,
-      start_time: now.toISOString(),
-      end_time: null,
-      expiration_time: new Date(now.getTime() + STATUS_TTL_SECONDS * 1000).toISOString(),
-      pickup_time: now.toISOString(),
-      query_progress: null,
-      task_id: null,
-    };
-  }
-
-  private entryOf(response: QueryResponse, source: Record<string, unknown>, started: Date): CacheEntry {
-    const interval = intervalOf(source);
-    const staleAfter = interval !== undefined && Object.prototype.hasOwnProperty.call(STALE_AFTER_SECONDS, interval) ? STALE_AFTER_SECONDS[interval] : DEFAULT_STALE_AFTER_SECONDS;
-    const minRefresh = interval === undefined || interval === 'minute' || interval === 'hour' ? 60 : 15 * 60;
-    const at = started.getTime();
-    return {
-      response,
-      lastRefresh: started.toISOString(),
-      nextAllowedClientRefresh: new Date(at + minRefresh * 1000).toISOString(),
-      staleAt: new Date(at + staleAfter * 1000).toISOString(),
-    };
-  }
-
-  /** Takes a slot of the team and of the process; 429 when either is full. The result frees it. */
-  private acquire(teamId: number): () => void {
-    const perTeam = this.options.maxConcurrentPerTeam ?? 3;
-    const total = this.options.maxConcurrent ?? 6;
-    const team = this.inFlightByTeam.get(teamId) ?? 0;
-    if (team >= perTeam) throw new QueryConcurrencyError();
-    if (this.inFlight >= total) throw new QueryConcurrencyError('Too many queries are running. Try again when some have finished.');
-    this.inFlightByTeam.set(teamId, team + 1);
-    this.inFlight += 1;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.inFlight -= 1;
-      const left = (this.inFlightByTeam.get(teamId) ?? 1) - 1;
-      if (left > 0) this.inFlightByTeam.set(teamId, left);
-      else this.inFlightByTeam.delete(teamId);
-    };
+  /** Writes the pending status (not yet picked up, with its deadline) and hands the job to a worker. */
+  private async dispatch(dispatcher: QueryDispatcher, source: Record<string, unknown>, scope: QueryScope, key: string, id: string): Promise<QueryStatus> {
+    const existing = await this.state.readStatus(scope.teamId, id);
+    if (existing && !existing.status.complete && this.now().getTime() <= this.deadlineOf(existing)) {
+      throw new ConflictError('A query with this client_query_id is already running.');
+    }
+    const status = this.state.newStatus(scope.teamId, id, true, false);
+    const extras: RecordExtras = { deadline: new Date(Date.parse(status.start_time) + (this.options.dispatchDeadlineSeconds ?? 600) * 1000).toISOString() };
+    await this.state.writeStatus(scope.teamId, status, extras);
+    try {
+      await dispatcher.dispatch(jobOf(scope, source, key, id));
+    } catch (error) {
+      // Nothing will run it: its status says so now rather than at the deadline.
+      await this.state.writeStatus(scope.teamId, this.failed(status, 'The query could not be started. Try again.'), { ...extras, errorStatus: 503 }).catch(() => undefined);
+      throw error;
+    }
+    return status;
   }
 
   /**
-   * KILL QUERY for the execution and the queries a runner issued under its id (best effort). The
-   * id is inlined, not bound: chDB runs bound queries one at a time, behind the one to kill.
+   * Records how a background run ended, unless its status was completed meanwhile (a cancel here
+   * or in another process keeps its answer). Undefined when it left the status alone.
    */
-  private async killInClickHouse(queryId: string): Promise<void> {
-    const id = settingValue(queryId);
-    try {
-      await this.options.store.command(
-        `KILL QUERY WHERE query_id = ${id} OR (startsWith(query_id, ${id}) AND NOT match(substring(query_id, length(${id}) + 1, 1), '[A-Za-z0-9]')) ASYNC`,
+  private async settle(teamId: number, status: QueryStatus, extras: RecordExtras, controller: AbortController, run: Promise<QueryResponse>): Promise<QueryStatus | undefined> {
+    const completedElsewhere = async () => controller.signal.aborted || (await this.state.readStatus(teamId, status.id))?.status.complete === true;
+    return run
+      .then(
+        async (response): Promise<QueryStatus | undefined> => {
+          if (await completedElsewhere()) return undefined;
+          const done = { ...status, complete: true, results: response, end_time: this.now().toISOString() };
+          await this.state.writeStatus(teamId, done, extras);
+          return done;
+        },
+        async (error: unknown): Promise<QueryStatus | undefined> => {
+          const failure = error as { status?: unknown; exposeMessage?: unknown; message?: unknown };
+          const exposed = typeof failure.status === 'number' && failure.exposeMessage === true;
+          if (!exposed) this.options.logger?.error('background query failed', { teamId, queryId: status.id, error });
+          if ((await this.state.readStatus(teamId, status.id))?.status.complete) return undefined;
+          const failed = this.failed(status, exposed ? String(failure.message) : 'The query failed.');
+          await this.state.writeStatus(teamId, failed, { ...extras, errorStatus: exposed ? (failure.status as number) : 500 });
+          return failed;
+        },
+      )
+      .catch((error: unknown) => {
+        this.options.logger?.error('could not record a query status', { teamId, queryId: status.id, error });
+        return undefined;
+      });
+  }
+
+  /** Aborts a worker's run once its status is completed elsewhere (a DELETE on the api): KILL QUERY may not reach it. */
+  private watchCancellation(teamId: number, id: string, controller: AbortController): () => void {
+    const timer = setInterval(() => {
+      this.state.readStatus(teamId, id).then(
+        (record) => record?.status.complete && controller.abort(new QueryCancelledError()),
+        () => undefined,
       );
-    } catch (error) {
-      this.options.logger?.warn('KILL QUERY failed', { queryId, error });
-    }
+    }, this.options.cancelPollMs ?? 1000);
+    timer.unref?.();
+    return () => clearInterval(timer);
   }
 
-  /** The cached result, if any. A cache that fails is a miss: queries still run without it. */
-  private async readCache(teamId: number, key: string): Promise<CacheEntry | undefined> {
-    try {
-      const raw = await this.options.cache.get(`query:${teamId}:${key}`);
-      return raw === undefined ? undefined : (JSON.parse(raw) as CacheEntry);
-    } catch (error) {
-      this.options.logger?.warn('query cache read failed', { teamId, error });
-      return undefined;
-    }
-  }
-
-  private async writeCache(teamId: number, key: string, entry: CacheEntry): Promise<void> {
-    const raw = JSON.stringify(entry);
-    if (raw.length > (this.options.maxCachedChars ?? 5_000_000)) return;
-    try {
-      await this.options.cache.set(`query:${teamId}:${key}`, raw, this.options.cacheTtlSeconds ?? 86_400);
-    } catch (error) {
-      this.options.logger?.warn('query cache write failed', { teamId, error });
-    }
-  }
-
-  private async readStatus(teamId: number, id: string): Promise<StatusRecord | undefined> {
-    const raw = await this.options.cache.get(`query_status:${teamId}:${id}`);
-    return raw === undefined ? undefined : (JSON.parse(raw) as StatusRecord);
-  }
-
-  private async writeStatus(teamId: number, status: QueryStatus, errorStatus?: number): Promise<void> {
-    const record: StatusRecord = errorStatus === undefined ? { status } : { status, errorStatus };
-    await this.options.cache.set(`query_status:${teamId}:${status.id}`, JSON.stringify(record), STATUS_TTL_SECONDS);
+  private async kill(queryId: string): Promise<void> {
+    await killQuery(this.options.store, queryId, (error) => this.options.logger?.warn('KILL QUERY failed', { queryId, error }));
   }
 }
 
 const runKey = (teamId: number, id: string) => `${teamId}:${id}`;
-
-/** The ClickHouse query_id of a team's query: ids are unique per server, client ids only per team. */
-export function clickHouseQueryId(teamId: number, id: string): string {
-  return `hedgerow_${teamId}_${id}`;
-}

@@ -5,15 +5,14 @@
  *   timestamp, person_id, $session_id, $group_0..4;
  * - `person`: `person_properties` (the person as the event saw it);
  * - `group` (with `group_type_index`): `group{N}_properties`;
- * - `element` (`text`, `href`, `tag_name`): any element of `elements_chain`; `selector`: the chain
- *   matches the CSS selector (selector-regex.ts);
+ * - `element` (`text`, `href`, `tag_name`): any element of `elements_chain` (CSS `selector`
+ *   is refused with a 400 for now);
  * - `cohort` (`value` = cohort id, `operator` in/not_in, `negation`): dynamic cohorts are
  *   evaluated on `person_properties` (their person filters, nested cohorts too); static cohorts
  *   by the event's `person_id` in `person_static_cohort` (the members the cohorts API mirrors
  *   there), also when a dynamic cohort names one. Behavioural cohort filters are refused.
- * - `session`: the event's session (lib/clickhouse/sessions.ts) has the property, see session-filter.ts;
  * - `hogql` (`key` = a boolean HogQL expression), printed by lib/hogql.
- * `data_warehouse` and other filter types are refused with a 400.
+ * `session`, `data_warehouse` and other filter types are refused with a 400.
  */
 import { MATERIALIZED_EVENT_PROPERTIES, materializedPropertyColumn } from '../../clickhouse/schema';
 import { staticCohortMembersSql } from '../../clickhouse/static-cohort-members';
@@ -23,8 +22,6 @@ import type { QueryContext } from '../types';
 import { parseDate } from './date-range';
 import { printHogQL } from './hogql-expression';
 import { operatorSql } from './operators';
-import { selectorFilterSql } from './selector-regex';
-import { sessionFilterSql } from './session-filter';
 import { TEAM_ID, type SqlParams } from './sql-params';
 import { toWall } from './zoned-time';
 
@@ -127,7 +124,6 @@ async function nodeSql(node: unknown, scope: FilterScope, field: string, cohortP
     if (typeof filter.key !== 'string' || filter.key === '') throw new BadRequestError('invalid_input', `${field}.key is required.`, `${field}.key`);
     const resolveDate = (value: string, f: string) => dateText(value, scope.ctx, f);
     if (type === 'element') sql = elementSql(filter, scope, field, resolveDate);
-    else if (type === 'session') sql = sessionFilterSql(filter, scope, field, resolveDate);
     else sql = operatorSql(propertyValueSql(type, filter.key, filter.group_type_index, scope, field), filter, scope.params, field, resolveDate);
   }
   return filter.negation ? `NOT (${sql})` : sql;
@@ -145,9 +141,8 @@ const ELEMENT_PATTERNS: Record<string, string> = {
 };
 
 function elementSql(filter: PropertyFilter, scope: FilterScope, field: string, resolveDate: (v: string, f: string) => string): string {
-  if (filter.key === 'selector') return selectorFilterSql(filter, `${scope.prefix ?? ''}elements_chain`, scope.params, field);
   const pattern = ELEMENT_PATTERNS[filter.key];
-  if (!pattern) throw new BadRequestError('invalid_input', `${field}: element filters on "${filter.key}" are not supported yet (text, href, tag_name, selector are).`, `${field}.key`);
+  if (!pattern) throw new BadRequestError('invalid_input', `${field}: element filters on "${filter.key}" are not supported yet (text, href, tag_name are).`, `${field}.key`);
   const values = `extractAll(${scope.prefix ?? ''}elements_chain, ${scope.params.str(pattern)})`;
   const operator = filter.operator ?? 'exact';
   if (operator === 'is_set') return `notEmpty(${values})`;

@@ -1,0 +1,136 @@
+/**
+ * What the query service shares between its instances (and with the query worker), in the
+ * shared cache: the status of every async query (PostHog's QueryStatus, by team and query id)
+ * and the result cache (by team and cache key). A failing cache degrades to running queries; a
+ * status that cannot be written fails the request, as the client could never follow it.
+ */
+import type { Logger } from '../observability/logger';
+import type { Cache } from '../ports/cache';
+import type { QueryResponse } from './types';
+
+/** How long a status is kept after its query started. */
+export const STATUS_TTL_SECONDS = 3600;
+/**
+ * Blob-store prefix of cached values too large for the cache itself (statuses and results over
+ * DynamoDB's 400 KB item limit; lib/adapters/blob-spilling-cache.ts). The bucket expires them.
+ */
+export const QUERY_RESULTS_PREFIX = 'query-results/';
+
+/** PostHog's QueryStatus. */
+export interface QueryStatus {
+  readonly id: string;
+  readonly team_id: number;
+  readonly query_async: boolean;
+  readonly complete: boolean;
+  readonly error: boolean;
+  readonly error_message: string | null;
+  readonly results: QueryResponse | null;
+  readonly start_time: string;
+  readonly end_time: string | null;
+  readonly expiration_time: string;
+  /** When a process started running the query (null while a dispatched job waits for a worker). */
+  readonly pickup_time: string | null;
+  readonly query_progress: null;
+  readonly task_id: null;
+}
+
+export interface StatusRecord {
+  readonly status: QueryStatus;
+  /** The HTTP status of the failure, when the query failed. */
+  readonly errorStatus?: number;
+  /**
+   * When a status still pending is reported as failed: set for dispatched jobs (a worker may wait
+   * in a queue); otherwise the service's max_execution_time plus a minute after start_time.
+   */
+  readonly deadline?: string;
+}
+
+export interface CacheEntry {
+  readonly response: QueryResponse;
+  readonly lastRefresh: string;
+  readonly nextAllowedClientRefresh: string;
+  readonly staleAt: string;
+}
+
+/** When a cached result goes stale, by the query's interval (PostHog's staleness thresholds). */
+const STALE_AFTER_SECONDS: Record<string, number> = { minute: 15, hour: 15 * 60, day: 6 * 3600, week: 86_400, month: 86_400 };
+const DEFAULT_STALE_AFTER_SECONDS = 60;
+
+export interface QueryStateOptions {
+  readonly cache: Cache;
+  readonly now: () => Date;
+  readonly logger?: Logger;
+  /** @default 86400 */
+  readonly cacheTtlSeconds?: number;
+  /** Results larger than this (JSON characters) are not cached. @default 5_000_000 */
+  readonly maxCachedChars?: number;
+}
+
+export class QueryState {
+  constructor(private readonly options: QueryStateOptions) {}
+
+  newStatus(teamId: number, id: string, async: boolean, pickedUp = true): QueryStatus {
+    const now = this.options.now();
+    return {
+      id,
+      team_id: teamId,
+      query_async: async,
+      complete: false,
+      error: false,
+      error_message: null,
+      results: null,
+      start_time: now.toISOString(),
+      end_time: null,
+      expiration_time: new Date(now.getTime() + STATUS_TTL_SECONDS * 1000).toISOString(),
+      pickup_time: pickedUp ? now.toISOString() : null,
+      query_progress: null,
+      task_id: null,
+    };
+  }
+
+  /** The cache entry of a response computed at `started`, stale by the query's interval. */
+  entryOf(response: QueryResponse, source: Record<string, unknown>, started: Date): CacheEntry {
+    const interval = typeof source.interval === 'string' ? source.interval : undefined;
+    const staleAfter = interval !== undefined && Object.prototype.hasOwnProperty.call(STALE_AFTER_SECONDS, interval) ? STALE_AFTER_SECONDS[interval] : DEFAULT_STALE_AFTER_SECONDS;
+    const minRefresh = interval === undefined || interval === 'minute' || interval === 'hour' ? 60 : 15 * 60;
+    const at = started.getTime();
+    return {
+      response,
+      lastRefresh: started.toISOString(),
+      nextAllowedClientRefresh: new Date(at + minRefresh * 1000).toISOString(),
+      staleAt: new Date(at + staleAfter * 1000).toISOString(),
+    };
+  }
+
+  /** The cached result, if any. A cache that fails is a miss: queries still run without it. */
+  async readCache(teamId: number, key: string): Promise<CacheEntry | undefined> {
+    try {
+      const raw = await this.options.cache.get(`query:${teamId}:${key}`);
+      return raw === undefined ? undefined : (JSON.parse(raw) as CacheEntry);
+    } catch (error) {
+      this.options.logger?.warn('query cache read failed', { teamId, error });
+      return undefined;
+    }
+  }
+
+  async writeCache(teamId: number, key: string, entry: CacheEntry): Promise<void> {
+    const raw = JSON.stringify(entry);
+    if (raw.length > (this.options.maxCachedChars ?? 5_000_000)) return;
+    try {
+      await this.options.cache.set(`query:${teamId}:${key}`, raw, this.options.cacheTtlSeconds ?? 86_400);
+    } catch (error) {
+      this.options.logger?.warn('query cache write failed', { teamId, error });
+    }
+  }
+
+  async readStatus(teamId: number, id: string): Promise<StatusRecord | undefined> {
+    const raw = await this.options.cache.get(`query_status:${teamId}:${id}`);
+    return raw === undefined ? undefined : (JSON.parse(raw) as StatusRecord);
+  }
+
+  /** Writes a status; `record` carries the failure's HTTP status and a dispatched job's deadline. */
+  async writeStatus(teamId: number, status: QueryStatus, record: Omit<StatusRecord, 'status'> = {}): Promise<void> {
+    const value: StatusRecord = { status, ...(record.errorStatus === undefined ? {} : { errorStatus: record.errorStatus }), ...(record.deadline ? { deadline: record.deadline } : {}) };
+    await this.options.cache.set(`query_status:${teamId}:${status.id}`, JSON.stringify(value), STATUS_TTL_SECONDS);
+  }
+}
