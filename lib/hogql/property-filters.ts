@@ -5,7 +5,14 @@
  */
 import { and, call, compare, constant, field, not, or, type AstNode } from './ast';
 import { fail } from './errors';
+import { isSessionProperty, SESSION_PROPERTIES } from '../clickhouse/sessions';
 import { parseExpr } from './parse';
+
+/** `$session_id IN (SELECT session_id FROM sessions WHERE <condition>)`: a session property filter on events. */
+function sessionsWhere(condition: AstNode): AstNode {
+  const select = { node: 'SelectQuery', select: [field('session_id')], select_from: { node: 'JoinExpr', table: field('sessions') }, where: condition };
+  return compare(field('$session_id'), 'in', select);
+}
 
 function propertyField(filter: Record<string, unknown>): AstNode {
   const key = filter.key;
@@ -22,10 +29,16 @@ function propertyField(filter: Record<string, unknown>): AstNode {
     }
     case 'session':
       if (key === '$session_id') return field('$session_id');
-      return fail(`Unsupported session property: ${key}`);
+      return fail(`Unsupported session property: ${key} (${Object.keys(SESSION_PROPERTIES).join(', ')} are supported).`);
     default:
       return fail(`Unsupported property filter type: ${String(filter.type)}`);
   }
+}
+
+/** A session property as text, like event properties: the operators compare strings (and numbers via toFloat64OrNull). */
+function sessionValue(key: string): AstNode {
+  const value = field(key);
+  return SESSION_PROPERTIES[key].type === 'String' ? value : call('toString', value);
 }
 
 const text = (v: unknown): AstNode => constant(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
@@ -91,5 +104,8 @@ export function propertyFilterExpr(filter: unknown): AstNode | null {
   }
   if (f.type === 'cohort' || f.type === 'precalculated-cohort' || f.type === 'static-cohort') fail('Cohort filters are not supported in HogQL queries yet.');
   const operator = typeof f.operator === 'string' ? f.operator : 'exact';
+  if (f.type === 'session' && typeof f.key === 'string' && isSessionProperty(f.key)) {
+    return sessionsWhere(operatorExpr(sessionValue(f.key), operator, f.value));
+  }
   return operatorExpr(propertyField(f), operator, f.value);
 }

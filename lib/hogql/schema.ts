@@ -3,6 +3,8 @@
  * over the physical table constrained to the caller's team (`team_id = <teamId>`), deduplicated
  * where the table is versioned. No other physical table name is ever printed.
  */
+import { SESSION_PROPERTIES, sessionsSubquery } from '../clickhouse/sessions';
+
 /** A field of a HogQL table: a column of the wrapped subquery, a JSON properties column, or a virtual object. */
 export type HogQLField =
   | { readonly kind: 'column'; readonly column: string; readonly datetime?: boolean }
@@ -119,7 +121,20 @@ export const SESSION_REPLAY_EVENTS_TABLE: HogQLTable = {
     `FROM session_replay_events${sample} WHERE team_id = ${teamId(team)} GROUP BY session_id`,
 };
 
+/** One row per `$session_id` of the team's events, with PostHog's session properties (lib/clickhouse/sessions.ts). */
+export const SESSIONS_TABLE: HogQLTable = {
+  name: 'sessions',
+  fields: {
+    session_id: column('session_id'),
+    id: column('session_id'),
+    distinct_id: column('distinct_id'),
+    ...Object.fromEntries(Object.entries(SESSION_PROPERTIES).map(([k, p]) => [k, column(k, p.type === 'DateTime')])),
+  },
+  asterisk: ['session_id', 'distinct_id', ...Object.keys(SESSION_PROPERTIES)],
+  wrap: (team, sample) => sessionsSubquery(teamId(team), Object.keys(SESSION_PROPERTIES), sample),
+};
+
 export const HOGQL_TABLES: ReadonlyMap<string, HogQLTable> = new Map(
-  [EVENTS_TABLE, PERSONS_TABLE, PERSON_DISTINCT_IDS_TABLE, GROUPS_TABLE, SESSION_REPLAY_EVENTS_TABLE].map((t) => [t.name, t]),
+  [EVENTS_TABLE, PERSONS_TABLE, PERSON_DISTINCT_IDS_TABLE, GROUPS_TABLE, SESSION_REPLAY_EVENTS_TABLE, SESSIONS_TABLE].map((t) => [t.name, t]),
 );
 
