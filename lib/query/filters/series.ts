@@ -4,7 +4,7 @@
  *
  * Actions: steps are ORed; a step ANDs its event, its URL (`$current_url`, url_matching
  * contains (default) / exact / regex), its element text/href/tag (as element filters) and its
- * properties. Steps with a CSS `selector` are refused with a 400 for now.
+ * properties, and its CSS `selector` matched against `elements_chain` (selector-regex.ts).
  *
  * filterTestAccounts: Hedgerow has no per-team test-account filters yet; it applies PostHog's
  * default one, dropping events whose `$host` is localhost or 127.0.0.1 (any port).
@@ -14,6 +14,7 @@ import type { PropertyFilter } from '../../flags/types';
 import type { ActionStep } from '../types';
 import { operatorSql } from './operators';
 import { and, type FilterScope, jsonProperty, or, propertiesSql } from './property-filters';
+import { selectorSql } from './selector-regex';
 import { TEAM_ID } from './sql-params';
 
 export interface SeriesNode {
@@ -71,7 +72,6 @@ export async function seriesSql(node: SeriesNode, scope: FilterScope, field: str
 const MATCHING: Record<string, string> = { exact: 'exact', regex: 'regex', contains: 'icontains' };
 
 async function actionStepSql(step: ActionStep, scope: FilterScope, field: string): Promise<string> {
-  if (step.selector) throw new BadRequestError('unsupported', `${field}: actions matching a CSS selector are not supported yet.`, field);
   const resolveDate = (v: string) => v;
   const parts: string[] = [];
   if (step.event) parts.push(`event = ${scope.params.str(step.event)}`);
@@ -83,6 +83,7 @@ async function actionStepSql(step: ActionStep, scope: FilterScope, field: string
   const element: PropertyFilter[] = [];
   if (step.text) element.push({ key: 'text', type: 'element', value: step.text, operator: MATCHING[step.text_matching ?? 'exact'] });
   if (step.href) element.push({ key: 'href', type: 'element', value: step.href, operator: MATCHING[step.href_matching ?? 'exact'] });
+  if (step.selector) parts.push(selectorSql(step.selector, `${scope.prefix ?? ''}elements_chain`, scope.params, `${field}.selector`));
   if (step.tag_name) element.push({ key: 'tag_name', type: 'element', value: step.tag_name, operator: 'exact' });
   parts.push(await propertiesSql(element, scope, field));
   parts.push(await propertiesSql(step.properties ?? [], scope, `${field}.properties`));
