@@ -3,7 +3,7 @@
  * - TrendsQuery: `series` (default 0), `day` (a bucket's `days` entry; none = whole range),
  *   `breakdown` (a breakdown value, "other", or a cohort id), `compare`;
  * - FunnelsQuery: `funnelStep` k (k > 0: reached step k; k < 0: reached step |k|-1 but not
- *   |k|), `funnelStepBreakdown`;
+ *   |k|), `funnelStepBreakdown` (a breakdown value, or a cohort id: 0 or "all" for all users);
  * - LifecycleQuery: `day` and `status`;
  * - StickinessQuery: `day` = number of intervals; `series`;
  * - RetentionQuery: `interval` = the cohort's row.
@@ -18,6 +18,7 @@ import { and, cohortMembershipSql, type FilterScope } from '../filters/property-
 import { baseWhere, parseSeries, seriesSql } from '../filters/series';
 import { SqlParams, TEAM_ID } from '../filters/sql-params';
 import type { QueryContext, QueryRunner } from '../types';
+import { cohortKey } from './funnel-cohorts';
 import { parseFunnel } from './funnels';
 import { perActorSql } from './funnel-sql';
 import { lifecycleSql } from './lifecycle';
@@ -83,10 +84,12 @@ async function funnelActors(insight: Record<string, unknown>, source: Record<str
   const conditions = [step > 0 ? `level >= ${step}` : `level = ${-step - 1}`];
   const value = insight.funnelStepBreakdown;
   if (value !== undefined && value !== null) {
-    if (!funnel.spec.breakdown) throw new BadRequestError('invalid_input', 'source.funnelStepBreakdown given but the funnel has no breakdown.', 'source.funnelStepBreakdown');
-    conditions.push(`b = ${funnel.params.str(String(Array.isArray(value) ? value[0] : value))}`);
+    if (!funnel.spec.breakdown && !funnel.cohorts) throw new BadRequestError('invalid_input', 'source.funnelStepBreakdown given but the funnel has no breakdown.', 'source.funnelStepBreakdown');
+    const key = funnel.cohorts ? cohortKey(value, funnel.cohorts) : String(Array.isArray(value) ? value[0] : value);
+    conditions.push(`b = ${funnel.params.str(key)}`);
   }
-  return { params: funnel.params, sql: `SELECT actor, 1 AS n FROM (${perActorSql(funnel.spec)}) WHERE ${conditions.join(' AND ')}` };
+  // A person in several cohorts of a cohort breakdown has one funnel in each: listed once.
+  return { params: funnel.params, sql: `SELECT DISTINCT actor, 1 AS n FROM (${perActorSql(funnel.spec)}) WHERE ${conditions.join(' AND ')}` };
 }
 
 async function lifecycleActors(insight: Record<string, unknown>, source: Record<string, unknown>, ctx: QueryContext): Promise<ActorSource> {

@@ -24,6 +24,12 @@ export interface FunnelSqlSpec {
   readonly windowMs: number;
   /** String SQL of the breakdown value per event, or null. */
   readonly breakdown: string | null;
+  /**
+   * Array(String) SQL of the partitions an event belongs to (cohort breakdowns: the keys of the
+   * cohorts its person is in), or null. Each actor runs one funnel per partition over that
+   * partition's events, with `b` = the key: a person in two cohorts counts in both.
+   */
+  readonly partitions?: string | null;
   /** Whose breakdown value an actor takes: its step-0 event, its last step's, or step N's (else step 0's). */
   readonly attribution: 'first_touch' | 'last_touch' | { readonly step: number };
 }
@@ -91,13 +97,16 @@ export function perActorSql(spec: FunnelSqlSpec): string {
     ? `arraySort(groupArray(bitOr(bitShiftLeft(toUInt64(toUnixTimestamp64Milli(timestamp)), 16), ${mask})))`
     : `arraySort(groupArray((toUnixTimestamp64Milli(timestamp), ${mask}${spec.breakdown ? `, ${spec.breakdown}` : ''})))`;
   const attribution = spec.attribution;
-  const b = !spec.breakdown
-    ? "''"
-    : attribution === 'last_touch'
-      ? 'evs[best[-1]].3'
-      : typeof attribution === 'object'
-        ? `evs[best[if(level > ${attribution.step}, ${attribution.step + 1}, 1)]].3`
-        : 'evs[best[1]].3';
+  const part = spec.partitions ?? null;
+  const b = part
+    ? 'part'
+    : !spec.breakdown
+      ? "''"
+      : attribution === 'last_touch'
+        ? 'evs[best[-1]].3'
+        : typeof attribution === 'object'
+          ? `evs[best[if(level > ${attribution.step}, ${attribution.step + 1}, 1)]].3`
+          : 'evs[best[1]].3';
   return `SELECT actor, level, times, b FROM (
   SELECT actor,${columns.map((c) => `\n    ${c},`).join('')}
     ${best} AS best,
@@ -106,10 +115,10 @@ export function perActorSql(spec: FunnelSqlSpec): string {
     ${b} AS b,
     ${excluded} AS excluded
   FROM (
-    SELECT ${spec.actor} AS actor,
+    SELECT ${spec.actor} AS actor,${part ? ` arrayJoin(${part}) AS part,` : ''}
       ${events} AS evs
     FROM events WHERE ${spec.where} AND (${relevant})
-    GROUP BY actor
+    GROUP BY actor${part ? ', part' : ''}
   )
 ) WHERE level > 0 AND NOT excluded`;
 }

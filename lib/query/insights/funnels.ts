@@ -1,17 +1,20 @@
 /**
- * FunnelsQuery: steps (funnelVizType "steps", optionally broken down), time to convert
- * ("time_to_convert") and conversion over time ("trends"), over ordered / strict / unordered
- * funnels with a conversion window and exclusions (see funnel-sql.ts). Counts are actors (persons, or groups with
+ * FunnelsQuery: steps (funnelVizType "steps", optionally broken down by a property or by cohorts,
+ * see funnel-cohorts.ts), time to convert ("time_to_convert") and conversion over time ("trends",
+ * see funnel-trends.ts), over ordered / strict / unordered funnels with a conversion window and
+ * exclusions (see funnel-sql.ts). Counts are actors (persons, or groups with
  * aggregation_group_type_index) reaching each step; conversion times are in seconds.
  */
 import { BadRequestError } from '../../http/errors';
 import { BREAKDOWN_OTHER, breakdownValue, parseBreakdown } from '../filters/breakdown';
-import { bucketIndex, parseInterval, rangeCondition, type ResolvedRange, resolveDateRange } from '../filters/date-range';
+import { parseInterval, rangeCondition, type ResolvedRange, resolveDateRange } from '../filters/date-range';
 import { and, type FilterScope } from '../filters/property-filters';
 import { baseWhere, parseSeries, parseSeriesNode, type SeriesNode, seriesLabel, seriesSql } from '../filters/series';
 import { SqlParams } from '../filters/sql-params';
 import type { QueryContext, QueryRunner } from '../types';
+import { cohortPartitionsSql, type FunnelCohort, funnelCohorts } from './funnel-cohorts';
 import { type FunnelOrder, type FunnelSqlSpec, perActorSql } from './funnel-sql';
+import { conversionTrend } from './funnel-trends';
 import { objectField, runSql } from './run-sql';
 import { actorColumn } from './trends-math';
 
@@ -24,6 +27,8 @@ export interface ParsedFunnel {
   readonly breakdownLimit: number | null;
   readonly breakdownMulti?: number;
   readonly hideOther: boolean;
+  /** Cohort breakdowns: the cohorts, in the order asked (the funnel's partitions). */
+  readonly cohorts: readonly FunnelCohort[] | null;
   readonly filter: Record<string, unknown>;
   readonly params: SqlParams;
   readonly range: ResolvedRange;
@@ -59,7 +64,7 @@ export async function parseFunnel(query: Record<string, unknown>, ctx: QueryCont
     }),
   );
   const breakdown = await parseBreakdown(query.breakdownFilter, scope);
-  if (breakdown.kind === 'cohort') throw new BadRequestError('unsupported', 'Cohort breakdowns of funnels are not supported yet.', 'breakdownFilter.breakdown_type');
+  const cohorts = breakdown.kind === 'cohort' ? await funnelCohorts(breakdown.cohorts, scope) : null;
   let attribution: FunnelSqlSpec['attribution'] = filter.breakdownAttributionType === 'last_touch' ? 'last_touch' : 'first_touch';
   if (filter.breakdownAttributionType === 'step') {
     const step = Number(filter.breakdownAttributionValue ?? 0);
@@ -74,6 +79,7 @@ export async function parseFunnel(query: Record<string, unknown>, ctx: QueryCont
     order,
     windowMs: Math.round(windowCount * UNIT_MS[unit]),
     breakdown: breakdown.kind === 'value' ? breakdown.sql : null,
+    partitions: cohorts ? cohortPartitionsSql(cohorts) : null,
     attribution,
   };
   const labels = await Promise.all(series.map((node) => seriesLabel(node, scope)));
@@ -84,6 +90,7 @@ export async function parseFunnel(query: Record<string, unknown>, ctx: QueryCont
     breakdownLimit: breakdown.kind === 'value' ? breakdown.limit : null,
     breakdownMulti: breakdown.kind === 'value' ? breakdown.multi : undefined,
     hideOther: breakdown.kind === 'value' && breakdown.hideOther,
+    cohorts,
     filter,
     params,
     range,
@@ -94,7 +101,7 @@ export const runFunnelsQuery: QueryRunner = async (query, ctx) => {
   const funnel = await parseFunnel(query, ctx);
   const viz = funnel.filter.funnelVizType ?? 'steps';
   if (viz === 'time_to_convert') return { results: await timeToConvert(funnel, ctx), timezone: ctx.timezone, is_cached: false };
-  if (viz === 'trends') return { results: await conversionTrend(funnel, ctx), timezone: ctx.timezone, is_cached: false };
+  if (viz === 'trends') return { results: await conversionTrend(funnel, stepRange(funnel), ctx), timezone: ctx.timezone, is_cached: false };
   if (viz !== 'steps') throw new BadRequestError('invalid_input', 'funnelsFilter.funnelVizType must be steps, time_to_convert or trends.', 'funnelsFilter.funnelVizType');
   return { results: await steps(funnel, ctx), timezone: ctx.timezone, is_cached: false, isUdf: false };
 };
@@ -111,9 +118,12 @@ async function steps(funnel: ParsedFunnel, ctx: QueryContext): Promise<unknown[]
       columns.push(`avgIf(${d}, level >= ${k + 1}) AS a${k}`, `quantileIf(0.5)(${d}, level >= ${k + 1}) AS m${k}`);
     }
   }
-  const group = funnel.breakdownLimit
-    ? `if(b IN (SELECT b FROM per_actor GROUP BY b ORDER BY count() DESC, b LIMIT ${funnel.breakdownLimit}), b, ${params.str(BREAKDOWN_OTHER)})`
-    : "''";
+  // Cohorts are few and asked for by id: no limit, no "other".
+  const group = funnel.cohorts
+    ? 'b'
+    : funnel.breakdownLimit
+      ? `if(b IN (SELECT b FROM per_actor GROUP BY b ORDER BY count() DESC, b LIMIT ${funnel.breakdownLimit}), b, ${params.str(BREAKDOWN_OTHER)})`
+      : "''";
   const sql = `WITH per_actor AS (${perActor}) SELECT ${group} AS bb, ${columns.join(', ')} FROM per_actor GROUP BY bb ORDER BY c0 DESC, bb`;
   const rows = await runSql<Record<string, unknown>>(ctx, sql, params, 'funnel');
   const build = (row: Record<string, unknown> | undefined, breakdown: string | null) =>
@@ -130,16 +140,21 @@ async function steps(funnel: ParsedFunnel, ctx: QueryContext): Promise<unknown[]
         average_conversion_time: reached ? finite(row![`a${k}`]) : null,
         median_conversion_time: reached ? finite(row![`m${k}`]) : null,
       };
-      if (breakdown !== null) {
-        const value = breakdownValue(breakdown, funnel.breakdownMulti);
-        step.breakdown = Array.isArray(value) ? value : [value];
-        step.breakdown_value = step.breakdown;
-      }
+      if (breakdown !== null) Object.assign(step, stepBreakdown(funnel, breakdown));
       return step;
     });
-  if (!funnel.breakdownLimit) return build(rows[0], null);
+  if (!funnel.breakdownLimit && !funnel.cohorts) return build(rows[0], null);
   const ordered = [...rows.filter((r) => r.bb !== BREAKDOWN_OTHER), ...rows.filter((r) => r.bb === BREAKDOWN_OTHER && !funnel.hideOther)];
   return ordered.map((row) => build(row, String(row.bb)));
+}
+
+/** A breakdown funnel's `breakdown` (what to show) and `breakdown_value` (what to ask actors for). */
+function stepBreakdown(funnel: ParsedFunnel, key: string): { breakdown: unknown; breakdown_value: unknown } {
+  const cohort = funnel.cohorts?.find((c) => c.key === key);
+  if (cohort) return { breakdown: cohort.name, breakdown_value: cohort.id };
+  const value = breakdownValue(key, funnel.breakdownMulti);
+  const list = Array.isArray(value) ? value : [value];
+  return { breakdown: list, breakdown_value: list };
 }
 
 const finite = (v: unknown) => (Number.isFinite(Number(v)) ? Number(v) : null);
@@ -154,30 +169,6 @@ function stepRange(funnel: ParsedFunnel): { from: number; to: number } {
   return { from, to };
 }
 
-/**
- * funnelVizType "trends": per interval, the % of the actors whose funnel started then (step 0)
- * who got from funnelFromStep to funnelToStep (default: first to last). Each actor counts once,
- * in the interval its counted funnel started.
- */
-async function conversionTrend(funnel: ParsedFunnel, ctx: QueryContext): Promise<unknown[]> {
-  if (funnel.spec.breakdown) throw new BadRequestError('unsupported', 'Funnel trends with a breakdown are not supported yet.', 'breakdownFilter');
-  const { from, to } = stepRange(funnel);
-  const { params, range } = funnel;
-  const i = bucketIndex(range, 'fromUnixTimestamp64Milli(times[1])', params, ctx.timezone);
-  const rows = await runSql<{ i: number | string; entered: number | string; reached: number | string }>(
-    ctx,
-    `WITH per_actor AS (${perActorSql(funnel.spec)}) SELECT ${i} AS i, countIf(level >= ${from + 1}) AS entered, countIf(level >= ${to + 1}) AS reached FROM per_actor GROUP BY i`,
-    params,
-    'funnel-trends',
-  );
-  const data = new Array<number>(range.buckets.length).fill(0);
-  for (const row of rows) {
-    const k = Number(row.i);
-    if (k >= 0 && k < data.length && Number(row.entered) > 0) data[k] = (100 * Number(row.reached)) / Number(row.entered);
-  }
-  return [{ count: data.length, data, days: [...range.days], labels: [...range.labels] }];
-}
-
 async function timeToConvert(funnel: ParsedFunnel, ctx: QueryContext): Promise<Record<string, unknown>> {
   const { from, to } = stepRange(funnel);
   const requestedBins = funnel.filter.binCount;
@@ -185,7 +176,7 @@ async function timeToConvert(funnel: ParsedFunnel, ctx: QueryContext): Promise<R
     throw new BadRequestError('invalid_input', 'funnelsFilter.binCount must be a positive integer.', 'funnelsFilter.binCount');
   }
   const { params } = funnel;
-  const seconds = `WITH per_actor AS (${perActorSql({ ...funnel.spec, breakdown: null })}) SELECT (times[${to + 1}] - times[${from + 1}]) / 1000 AS t FROM per_actor WHERE level >= ${to + 1}`;
+  const seconds = `WITH per_actor AS (${perActorSql({ ...funnel.spec, breakdown: null, partitions: null })}) SELECT (times[${to + 1}] - times[${from + 1}]) / 1000 AS t FROM per_actor WHERE level >= ${to + 1}`;
   const stats = await runSql<{ lo: number; hi: number; n: number | string; mean: number }>(
     ctx,
     `SELECT min(t) AS lo, max(t) AS hi, count() AS n, avg(t) AS mean FROM (${seconds})`,
