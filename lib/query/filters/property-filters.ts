@@ -8,13 +8,14 @@
  * - `element` (`text`, `href`, `tag_name`): any element of `elements_chain`; `selector`: the chain
  *   matches the CSS selector (selector-regex.ts);
  * - `cohort` (`value` = cohort id, `operator` in/not_in, `negation`): dynamic cohorts are
- *   evaluated on `person_properties` (their person filters, nested cohorts too). Static cohorts
- *   are refused with a 400: their members live in Postgres (posthog_cohortpeople) and ClickHouse
- *   has no membership table (person_static_cohort) yet. Behavioural cohort filters are refused too.
+ *   evaluated on `person_properties` (their person filters, nested cohorts too); static cohorts
+ *   by the event's `person_id` in `person_static_cohort` (the members the cohorts API mirrors
+ *   there), also when a dynamic cohort names one. Behavioural cohort filters are refused.
  * - `hogql` (`key` = a boolean HogQL expression), printed by lib/hogql.
  * `session`, `data_warehouse` and other filter types are refused with a 400.
  */
 import { MATERIALIZED_EVENT_PROPERTIES, materializedPropertyColumn } from '../../clickhouse/schema';
+import { staticCohortMembersSql } from '../../clickhouse/static-cohort-members';
 import { BadRequestError } from '../../http/errors';
 import type { PropertyFilter, PropertyGroup } from '../../flags/types';
 import type { QueryContext } from '../types';
@@ -22,7 +23,7 @@ import { parseDate } from './date-range';
 import { printHogQL } from './hogql-expression';
 import { operatorSql } from './operators';
 import { selectorFilterSql } from './selector-regex';
-import type { SqlParams } from './sql-params';
+import { TEAM_ID, type SqlParams } from './sql-params';
 import { toWall } from './zoned-time';
 
 export interface FilterScope {
@@ -162,18 +163,12 @@ async function cohortSql(filter: PropertyFilter, scope: FilterScope, field: stri
   return negated ? `NOT (${member})` : member;
 }
 
-/** SQL true for events whose person (as the event saw it) is in dynamic cohort `id`. */
+/** SQL true for events whose person (as the event saw it) is in cohort `id` of the context's team. */
 export async function cohortMembershipSql(id: number, scope: FilterScope, field: string, path: Set<number> = new Set()): Promise<string> {
   if (path.has(id)) throw new BadRequestError('invalid_input', `${field}: cohort ${id} refers to itself.`, field);
   const cohort = await scope.ctx.loadCohort(id);
   if (!cohort || cohort.deleted) throw new BadRequestError('invalid_input', `${field}: cohort ${id} does not exist.`, field);
-  if (cohort.is_static) {
-    throw new BadRequestError(
-      'unsupported',
-      `${field}: cohort ${id} is static; insights cannot filter on static cohorts yet (their members are not in ClickHouse).`,
-      field,
-    );
-  }
+  if (cohort.is_static) return `${scope.prefix ?? ''}person_id IN (${staticCohortMembersSql(TEAM_ID, scope.params.add(id, 'Int64'))})`;
   const group = cohort.filters?.properties;
   if (!group) return '1';
   const inner = new Set(path).add(id);
