@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { LogLevel } from '../observability/logger';
+import type { StreamName } from '../ports/bus';
 
 /** Configuration of the local platform, read once at start from flags and the environment. */
 export interface LocalConfig {
@@ -20,10 +21,32 @@ export interface LocalConfig {
   readonly s3?: { readonly endpoint: string; readonly bucket: string };
   /** A DynamoDB endpoint (with DYNAMODB_TABLE) instead of the embedded key-value store. */
   readonly dynamodb?: { readonly endpoint: string; readonly table: string };
-  /** Shards per stream of the local log. */
+  /** A Kinesis endpoint (KINESIS_ENDPOINT) instead of the local log; see `KinesisConfig`. */
+  readonly kinesis?: KinesisConfig;
+  /** Shards per stream of the local log, and of the Kinesis streams the platform creates. */
   readonly shards: number;
   readonly logLevel: LogLevel;
 }
+
+export interface KinesisConfig {
+  readonly endpoint: string;
+  /** AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1 (emulators accept any). */
+  readonly region: string;
+  /** Real stream name per logical stream (KINESIS_STREAM_*). */
+  readonly streams: Readonly<Record<StreamName, string>>;
+  /** Create missing streams at start (KINESIS_CREATE_STREAMS, default true). */
+  readonly createStreams: boolean;
+}
+
+/** The variable naming each stream, and its default name. */
+const KINESIS_STREAMS: Readonly<Record<StreamName, readonly [variable: string, fallback: string]>> = {
+  events: ['KINESIS_STREAM_EVENTS', 'hedgerow-events'],
+  events_processed: ['KINESIS_STREAM_EVENTS_PROCESSED', 'hedgerow-events-processed'],
+  recordings: ['KINESIS_STREAM_RECORDINGS', 'hedgerow-recordings'],
+};
+
+/** Kinesis stream names: 1 to 128 of these characters. */
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
@@ -65,6 +88,40 @@ function url(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
+function boolean(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function kinesisConfig(env: NodeJS.ProcessEnv): KinesisConfig | undefined {
+  const endpoint = url('KINESIS_ENDPOINT', env.KINESIS_ENDPOINT);
+  const entries = Object.entries(KINESIS_STREAMS) as [StreamName, readonly [string, string]][];
+  if (!endpoint) {
+    // Without the endpoint these would be ignored, and the events would quietly stay on the local log.
+    const stray = [...entries.map(([, [variable]]) => variable), 'KINESIS_CREATE_STREAMS'].find((v) => env[v]);
+    if (stray) throw new ConfigError(stray, 'is set but KINESIS_ENDPOINT is not');
+    return undefined;
+  }
+  const streams = {} as Record<StreamName, string>;
+  const seen = new Map<string, string>();
+  for (const [stream, [variable, fallback]] of entries) {
+    const name = env[variable] || fallback;
+    if (!STREAM_NAME.test(name)) throw new ConfigError(variable, `must be 1 to 128 letters, digits, _ . or - (got "${name}")`);
+    // One stream for two purposes would feed the ingestion its own output.
+    if (seen.has(name)) throw new ConfigError(variable, `must differ from ${seen.get(name)} (both are "${name}")`);
+    seen.set(name, variable);
+    streams[stream] = name;
+  }
+  return {
+    endpoint,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    streams,
+    createStreams: boolean('KINESIS_CREATE_STREAMS', env.KINESIS_CREATE_STREAMS, true),
+  };
+}
+
 export function loadLocalConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): LocalConfig {
   const levels = ['debug', 'info', 'warn', 'error', 'silent'];
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
@@ -84,6 +141,7 @@ export function loadLocalConfig(argv: readonly string[] = process.argv.slice(2),
     redisUrl: url('REDIS_URL', env.REDIS_URL),
     s3: s3Endpoint ? { endpoint: s3Endpoint, bucket: env.S3_BUCKET! } : undefined,
     dynamodb: dynamoEndpoint ? { endpoint: dynamoEndpoint, table: env.DYNAMODB_TABLE! } : undefined,
+    kinesis: kinesisConfig(env),
     shards: integer('HEDGEROW_SHARDS', env.HEDGEROW_SHARDS, 2, 1, 64),
     logLevel,
   };

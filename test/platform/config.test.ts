@@ -19,6 +19,24 @@ describe('local configuration', () => {
     expect(config).toMatchObject({ port: 9000, dataDir: '/tmp/x', projectToken: 'phc_abc', personalApiKey: 'phx_def', databaseUrl: 'postgres://u@h/db', s3: { endpoint: 'http://127.0.0.1:4569', bucket: 'b' } });
   });
 
+  it('switches the bus to Kinesis with KINESIS_ENDPOINT, with default stream names', () => {
+    expect(loadLocalConfig([], {}).kinesis).toBeUndefined();
+    expect(loadLocalConfig([], { KINESIS_ENDPOINT: 'http://127.0.0.1:4567' }).kinesis).toEqual({
+      endpoint: 'http://127.0.0.1:4567',
+      region: 'us-east-1',
+      streams: { events: 'hedgerow-events', events_processed: 'hedgerow-events-processed', recordings: 'hedgerow-recordings' },
+      createStreams: true,
+    });
+    const named = loadLocalConfig([], {
+      KINESIS_ENDPOINT: 'https://kinesis.eu-west-1.amazonaws.com',
+      AWS_REGION: 'eu-west-1',
+      KINESIS_STREAM_EVENTS: 'prod-events',
+      KINESIS_STREAM_RECORDINGS: 'prod.recordings',
+      KINESIS_CREATE_STREAMS: 'false',
+    }).kinesis;
+    expect(named).toMatchObject({ region: 'eu-west-1', createStreams: false, streams: { events: 'prod-events', events_processed: 'hedgerow-events-processed', recordings: 'prod.recordings' } });
+  });
+
   it.each([
     [['--port', 'abc'], {}, /--port/],
     [['--port'], {}, /--port needs a value/],
@@ -28,6 +46,12 @@ describe('local configuration', () => {
     [[], { S3_ENDPOINT: 'http://x' }, /S3_BUCKET is required/],
     [[], { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [[], { HEDGEROW_SHARDS: '0' }, /HEDGEROW_SHARDS/],
+    [[], { KINESIS_ENDPOINT: 'kinesis here' }, /KINESIS_ENDPOINT is not a URL/],
+    [[], { KINESIS_STREAM_EVENTS: 'events' }, /KINESIS_STREAM_EVENTS is set but KINESIS_ENDPOINT is not/],
+    [[], { KINESIS_CREATE_STREAMS: 'false' }, /KINESIS_CREATE_STREAMS is set but KINESIS_ENDPOINT is not/],
+    [[], { KINESIS_ENDPOINT: 'http://k', KINESIS_STREAM_RECORDINGS: 'bad name!' }, /KINESIS_STREAM_RECORDINGS must be 1 to 128 letters/],
+    [[], { KINESIS_ENDPOINT: 'http://k', KINESIS_STREAM_EVENTS_PROCESSED: 'hedgerow-events' }, /KINESIS_STREAM_EVENTS_PROCESSED must differ from KINESIS_STREAM_EVENTS/],
+    [[], { KINESIS_ENDPOINT: 'http://k', KINESIS_CREATE_STREAMS: 'maybe' }, /KINESIS_CREATE_STREAMS must be true or false/],
   ])('refuses %j %j loudly, naming the variable', (argv, env, message) => {
     expect(() => loadLocalConfig(argv as string[], env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => loadLocalConfig(argv as string[], env as NodeJS.ProcessEnv)).toThrow(message as RegExp);
