@@ -9,7 +9,7 @@ let store: AnalyticsStore;
 
 /*
  * Cohort breakdowns. Cohorts (dynamic, on the person as the event saw it): 11 "Paying" (plan pro),
- * 12 "Europe" (region eu). Steps A = $pageview, B = signup_start, C = signed_up.
+ * 12 "Europe" (region eu); static 13 "Uploaded" (p3, p4). Steps A = $pageview, B = signup_start, C = signed_up.
  *   p1 pro eu   A 01-01 10:00, B 10:10, C 10:20   both cohorts   3 steps (600 s, 600 s)
  *   p2 pro us   A 01-01 11:00, B 11:20            Paying         2 steps (1200 s)
  *   p3 free eu  A 01-02 10:00, B 10:20, C 10:30   Europe         3 steps (1200 s, 600 s)
@@ -62,12 +62,13 @@ const cohort = (id: number, name: string, key: string, value: string): Cohort =>
   deleted: false,
   filters: { properties: { type: 'AND', values: [{ key, value, type: 'person', operator: 'exact' }] } },
 });
-const COHORTS = [cohort(11, 'Paying', 'plan', 'pro'), cohort(12, 'Europe', 'region', 'eu')];
+const COHORTS = [cohort(11, 'Paying', 'plan', 'pro'), cohort(12, 'Europe', 'region', 'eu'), { id: 13, team_id: TEAM, name: 'Uploaded', is_static: true, deleted: false, filters: null }];
 const ctx = () => makeContext(store, { now: '2024-01-05T12:00:00Z', cohorts: COHORTS });
 
 beforeAll(async () => {
   store = await openTestStore();
   await insertEvents(store, EVENTS);
+  await store.insert('person_static_cohort', [3, 4].map((n) => ({ team_id: TEAM, cohort_id: 13, person_id: personId(n), is_deleted: 0, version: 1 })));
 });
 afterAll(async () => {
   await store.close();
@@ -109,6 +110,22 @@ describe('FunnelsQuery cohort breakdowns', () => {
     // A single cohort id (not in a list) is one funnel too.
     const single = await run<Step[][]>(byCohort(11));
     expect(single.map((steps) => steps.map((s) => s.count))).toEqual([[3, 2, 1]]);
+  });
+
+  it('a static cohort beside a dynamic one', async () => {
+    const results = await run<Step[][]>(byCohort([13, 12]));
+    // Uploaded: p3 all the way, p4 step 0 only. Equal entrants: by cohort id.
+    expect(results.map((steps) => [steps[0].breakdown, ...steps.map((s) => s.count)])).toEqual([
+      ['Europe', 2, 2, 2],
+      ['Uploaded', 2, 1, 1],
+    ]);
+  });
+
+  it('strict and unordered funnels too', async () => {
+    const counts = async (funnelOrderType: string) => (await run<Step[][]>(byCohort([11], { funnelOrderType }))).map((steps) => steps.map((s) => s.count));
+    // Paying's funnels have no events between or out of order: the same counts as ordered.
+    expect(await counts('strict')).toEqual([[3, 2, 1]]);
+    expect(await counts('unordered')).toEqual([[3, 2, 1]]);
   });
 
   it('refuses a cohort that does not exist', async () => {
