@@ -15,33 +15,16 @@ import {
   type DashboardRecord,
   type TileRecord,
 } from '../insights/dashboard-repository';
+import { filtersOverrideParam, withDashboardFilters } from '../insights/dashboard-filters';
 import { booleanField, booleanParam, objectField, stringField, tagsField } from '../insights/fields';
 import { findInsights } from '../insights/insight-repository';
 import type { Database, Sql } from '../ports/database';
-import { refreshModeOf, unwrapQuery, type QueryService, type RefreshMode } from '../query/query-service';
+import { refreshModeOf, type QueryService, type RefreshMode } from '../query/query-service';
 import { resolveProject, requireScope, type ApiAuthenticator, type ApiCaller } from './auth';
 import { idParam, pageLinks, pageParams, userJson } from './definition-helpers';
 import { insightJson, insightResult } from './insights-api';
 import { queryScopeOf } from './query-api';
 import { parseJsonBody } from './request';
-
-/**
- * An insight's query with the dashboard's filters applied (PostHog's dashboard filter override):
- * `date_from`/`date_to` replace the date range, `properties` are ANDed to the query's own.
- */
-export function withDashboardFilters(query: Record<string, unknown>, filters: Record<string, unknown>): Record<string, unknown> {
-  const dateFrom = filters.date_from;
-  const properties = Array.isArray(filters.properties) ? filters.properties : [];
-  if ((dateFrom === undefined || dateFrom === null) && properties.length === 0) return query;
-  const copy = JSON.parse(JSON.stringify(query)) as Record<string, unknown>;
-  const source = unwrapQuery(copy);
-  if (dateFrom !== undefined && dateFrom !== null) source.dateRange = { ...((source.dateRange as object) ?? {}), date_from: dateFrom, date_to: filters.date_to ?? null };
-  if (properties.length > 0) {
-    const own = source.properties;
-    source.properties = own === undefined || own === null || Array.isArray(own) ? [...((own as unknown[]) ?? []), ...properties] : { type: 'AND', values: [own, { type: 'AND', values: properties }] };
-  }
-  return copy;
-}
 
 function dashboardBasicJson(d: DashboardRecord, teamId: number): Record<string, unknown> {
   return {
@@ -152,14 +135,14 @@ export function createDashboardsApi(deps: { db: Database; auth: ApiAuthenticator
     }
   }
 
-  async function tileJson(team: Team, dashboard: DashboardRecord, tiles: readonly TileRecord[], mode: RefreshMode): Promise<Record<string, unknown>[]> {
+  async function tileJson(team: Team, filters: Record<string, unknown>, tiles: readonly TileRecord[], mode: RefreshMode): Promise<Record<string, unknown>[]> {
     const insights = await findInsights(db, team.id, tiles.flatMap((t) => (t.insightId !== null ? [t.insightId] : [])));
     const scope = await queryScopeOf(db, team);
     const out: Record<string, unknown>[] = [];
     for (const tile of tiles) {
       const insight = tile.insightId === null ? undefined : insights.get(tile.insightId);
       if (tile.insightId !== null && (!insight || insight.deleted)) continue;
-      const result = insight ? await insightResult(deps, scope, insight, mode, insight.query && withDashboardFilters(insight.query, dashboard.filters)) : undefined;
+      const result = insight ? await insightResult(deps, scope, insight, mode, insight.query && withDashboardFilters(insight.query, filters)) : undefined;
       out.push({
         id: tile.id,
         layouts: tile.layouts,
@@ -176,15 +159,17 @@ export function createDashboardsApi(deps: { db: Database; auth: ApiAuthenticator
     return out;
   }
 
-  async function fullJson(team: Team, dashboard: DashboardRecord, mode: RefreshMode): Promise<Record<string, unknown>> {
+  /** `override`: PostHog's `filters_override`, applied to the tiles and shown as `filters` (not saved). */
+  async function fullJson(team: Team, dashboard: DashboardRecord, mode: RefreshMode, override?: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const filters = override ? { ...dashboard.filters, ...override } : dashboard.filters;
     return {
       ...dashboardBasicJson(dashboard, team.id),
-      filters: dashboard.filters,
+      filters,
       persisted_filters: dashboard.filters,
       variables: dashboard.variables,
       breakdown_colors: [],
       data_color_theme_id: null,
-      tiles: await tileJson(team, dashboard, await listTiles(db, dashboard.id), mode),
+      tiles: await tileJson(team, filters, await listTiles(db, dashboard.id), mode),
     };
   }
 
@@ -218,8 +203,9 @@ export function createDashboardsApi(deps: { db: Database; auth: ApiAuthenticator
       const dashboard = await findDashboard(db, team.id, idParam(req, 'dashboardId'));
       if (!dashboard || dashboard.deleted) throw new NotFoundError();
       const mode = refreshModeOf(req.query.get('refresh') ?? undefined, undefined, 'force_cache');
+      const override = filtersOverrideParam(req.query);
       await touchDashboard(db, dashboard.id);
-      return json(200, await fullJson(team, dashboard, mode));
+      return json(200, await fullJson(team, dashboard, mode, override));
     },
 
     async update(req: HttpRequest): Promise<HttpResponse> {

@@ -1,7 +1,8 @@
 import type { Team } from '../accounts/accounts-repository';
 import { BadRequestError, NotFoundError } from '../http/errors';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
-import { liveDashboardIds } from '../insights/dashboard-repository';
+import { filtersOverrideParam, withDashboardFilters } from '../insights/dashboard-filters';
+import { findDashboard, liveDashboardIds } from '../insights/dashboard-repository';
 import { booleanField, booleanParam, idListField, objectField, stringField, tagsField } from '../insights/fields';
 import {
   findInsight,
@@ -146,6 +147,21 @@ export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; 
     return ids;
   }
 
+  /**
+   * The dashboard filters a read applies: those of `from_dashboard` (a dashboard of this project),
+   * then `filters_override` over them. Undefined when the read asks for neither.
+   */
+  async function readFilters(teamId: number, query: URLSearchParams): Promise<Record<string, unknown> | undefined> {
+    const override = filtersOverrideParam(query);
+    const fromDashboard = query.get('from_dashboard');
+    if (fromDashboard === null || fromDashboard === '') return override;
+    const id = Number(fromDashboard);
+    if (!Number.isSafeInteger(id) || id <= 0) throw new BadRequestError('invalid_input', 'from_dashboard must be a dashboard id.', 'from_dashboard');
+    const dashboard = await findDashboard(db, teamId, id);
+    if (!dashboard || dashboard.deleted) throw new BadRequestError('invalid_input', `Dashboard ${id} does not exist in this project.`, 'from_dashboard');
+    return { ...dashboard.filters, ...override };
+  }
+
   async function save(team: Team, caller: ApiCaller, body: Record<string, unknown>, current?: InsightRecord): Promise<InsightRecord> {
     const fields = fieldsOf(body, current);
     const dashboards = await dashboardsOf(team.id, body);
@@ -192,7 +208,9 @@ export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; 
       const insight = await findInsight(db, team.id, idParam(req, 'insightId'));
       if (!insight || insight.deleted) throw new NotFoundError();
       const mode = refreshModeOf(req.query.get('refresh') ?? undefined, undefined, 'force_cache');
-      const result = await insightResult(deps, await queryScopeOf(db, team), insight, mode);
+      const filters = await readFilters(team.id, req.query);
+      const query = insight.query && filters ? withDashboardFilters(insight.query, filters) : insight.query;
+      const result = await insightResult(deps, await queryScopeOf(db, team), insight, mode, query);
       return json(result.query_status && (result.query_status as { complete?: boolean }).complete === false ? 202 : 200, insightJson(insight, result));
     },
 

@@ -181,6 +181,29 @@ describe('dashboards', () => {
     expect((await h.call(`${DASHBOARDS}${dashboard.body.id}/`)).body.tiles[0].insight.is_cached).toBe(true);
   });
 
+  it('filters_override on a dashboard and from_dashboard/filters_override on an insight apply without being saved', async () => {
+    const dashboard = await send('POST', DASHBOARDS, { name: 'Overridden', filters: { date_from: '-30d' } });
+    const insight = await send('POST', INSIGHTS, { name: 'Tile', query: trends('o'), dashboards: [dashboard.body.id] });
+    const override = encodeURIComponent(JSON.stringify({ date_from: '-7d', properties: [{ key: 'plan', value: 'pro', operator: 'exact', type: 'person' }] }));
+    const viaDashboard = await h.call(`${DASHBOARDS}${dashboard.body.id}/?refresh=blocking&filters_override=${override}`);
+    expect(viaDashboard.body).toMatchObject({ filters: { date_from: '-7d' }, persisted_filters: { date_from: '-30d' } });
+    expect(viaDashboard.body.tiles[0].insight.result).toEqual([{ label: 'o', dateRange: { date_from: '-7d', date_to: null }, properties: [{ key: 'plan', value: 'pro', operator: 'exact', type: 'person' }] }]);
+    expect((await h.call(`${DASHBOARDS}${dashboard.body.id}/`)).body.filters).toEqual({ date_from: '-30d' });
+
+    const fromDashboard = await h.call(`${INSIGHTS}${insight.body.id}/?refresh=blocking&from_dashboard=${dashboard.body.id}`);
+    expect(fromDashboard.body.result).toEqual([{ label: 'o', dateRange: { date_from: '-30d', date_to: null }, properties: null }]);
+    const overridden = await h.call(`${INSIGHTS}${insight.body.id}/?refresh=blocking&from_dashboard=${dashboard.body.id}&filters_override=${encodeURIComponent('{"date_from":"-1d"}')}`);
+    expect(overridden.body.result).toEqual([{ label: 'o', dateRange: { date_from: '-1d', date_to: null }, properties: null }]);
+    const plain = await h.call(`${INSIGHTS}${insight.body.id}/?refresh=blocking`);
+    expect(plain.body.result).toEqual([{ label: 'o', dateRange: null, properties: null }]);
+
+    for (const [query, attr] of [['filters_override=nope', 'filters_override'], ['filters_override=%5B%5D', 'filters_override'], ['from_dashboard=999999', 'from_dashboard'], ['from_dashboard=x', 'from_dashboard']]) {
+      const bad = await h.call(`${INSIGHTS}${insight.body.id}/?${query}`);
+      expect(bad).toMatchObject({ status: 400, body: { attr } });
+    }
+    expect(await h.call(`${DASHBOARDS}${dashboard.body.id}/?filters_override=nope`)).toMatchObject({ status: 400, body: { attr: 'filters_override' } });
+  });
+
   it('soft deletes, scopes by project and refuses bad input naming the field', async () => {
     const dashboard = await send('POST', DASHBOARDS, { name: 'Temporary' });
     expect((await h.call(`/api/projects/${h.otherTeamId}/dashboards/${dashboard.body.id}/`)).status).toBe(404);
