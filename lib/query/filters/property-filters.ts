@@ -11,8 +11,9 @@
  *   evaluated on `person_properties` (their person filters, nested cohorts too); static cohorts
  *   by the event's `person_id` in `person_static_cohort` (the members the cohorts API mirrors
  *   there), also when a dynamic cohort names one. Behavioural cohort filters are refused.
+ * - `session`: the event's session (lib/clickhouse/sessions.ts) has the property, see session-filter.ts;
  * - `hogql` (`key` = a boolean HogQL expression), printed by lib/hogql.
- * `session`, `data_warehouse` and other filter types are refused with a 400.
+ * `data_warehouse` and other filter types are refused with a 400.
  */
 import { MATERIALIZED_EVENT_PROPERTIES, materializedPropertyColumn } from '../../clickhouse/schema';
 import { staticCohortMembersSql } from '../../clickhouse/static-cohort-members';
@@ -23,6 +24,7 @@ import { parseDate } from './date-range';
 import { printHogQL } from './hogql-expression';
 import { operatorSql } from './operators';
 import { selectorFilterSql } from './selector-regex';
+import { sessionFilterSql } from './session-filter';
 import { TEAM_ID, type SqlParams } from './sql-params';
 import { toWall } from './zoned-time';
 
@@ -125,6 +127,7 @@ async function nodeSql(node: unknown, scope: FilterScope, field: string, cohortP
     if (typeof filter.key !== 'string' || filter.key === '') throw new BadRequestError('invalid_input', `${field}.key is required.`, `${field}.key`);
     const resolveDate = (value: string, f: string) => dateText(value, scope.ctx, f);
     if (type === 'element') sql = elementSql(filter, scope, field, resolveDate);
+    else if (type === 'session') sql = sessionFilterSql(filter, scope, field, resolveDate);
     else sql = operatorSql(propertyValueSql(type, filter.key, filter.group_type_index, scope, field), filter, scope.params, field, resolveDate);
   }
   return filter.negation ? `NOT (${sql})` : sql;
