@@ -30,6 +30,14 @@ export function staticCohortMembersSql(team: string, cohort: string): string {
   );
 }
 
+/** Every (cohort_id, person_id) membership of a team, one row each: HogQL's `static_cohort_people`. */
+export function staticCohortPeopleSql(team: string, sample = ''): string {
+  return (
+    `SELECT cohort_id, person_id FROM person_static_cohort${sample} WHERE team_id = ${team} ` +
+    'GROUP BY cohort_id, person_id HAVING argMax(is_deleted, version) = 0'
+  );
+}
+
 /** Ids per Postgres statement (keeps each Data API call small). */
 const CHUNK = 1000;
 

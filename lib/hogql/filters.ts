@@ -8,6 +8,7 @@
 import { and, compare, field, type AstNode } from './ast';
 import { fail } from './errors';
 import { dateBound } from './dates';
+import type { FilterCohorts } from './cohort-filters';
 import { propertyFilterExpr } from './property-filters';
 
 export interface HogQLFilters {
@@ -16,7 +17,8 @@ export interface HogQLFilters {
   readonly filterTestAccounts?: boolean | null;
 }
 
-export function filtersExpr(filters: unknown, timezone: string): AstNode | null {
+/** `cohorts`: those the property filters name (cohort-filters.ts `loadFilterCohorts`). */
+export function filtersExpr(filters: unknown, timezone: string, cohorts?: FilterCohorts): AstNode | null {
   if (filters === null || filters === undefined) return null;
   if (typeof filters !== 'object' || Array.isArray(filters)) fail('filters must be an object.');
   const f = filters as HogQLFilters;
@@ -25,7 +27,7 @@ export function filtersExpr(filters: unknown, timezone: string): AstNode | null 
   const to = dateBound(f.dateRange?.date_to, timezone, 'to');
   if (from) parts.push(compare(field('timestamp'), '>=', from));
   if (to) parts.push(compare(field('timestamp'), '<=', to));
-  const props = propertyFilterExpr(f.properties ?? null);
+  const props = propertyFilterExpr(f.properties ?? null, cohorts);
   if (props) parts.push(props);
   if (!parts.length) return null;
   return parts.length === 1 ? parts[0] : and(...parts);

@@ -1,9 +1,11 @@
 /**
  * PostHog property filters (`[{key, value, operator, type}]` or `{type: 'AND'|'OR', values}`) as
- * HogQL ASTs, for `filters.properties` and EventsQuery's `properties`/`fixedProperties`.
+ * HogQL ASTs, for `filters.properties` and EventsQuery's `properties`/`fixedProperties`. Cohort
+ * filters need the cohorts they name loaded first (cohort-filters.ts `loadFilterCohorts`).
  * Values are compared as the strings PostHog stores; `gt`/`lt` family compare numbers.
  */
 import { and, call, compare, constant, field, not, or, type AstNode } from './ast';
+import { COHORT_FILTER_TYPES, cohortFilterExpr, type FilterCohorts } from './cohort-filters';
 import { fail } from './errors';
 import { isSessionProperty, SESSION_PROPERTIES } from '../clickhouse/sessions';
 import { parseExpr } from './parse';
@@ -85,16 +87,16 @@ function operatorExpr(target: AstNode, operator: string, value: unknown): AstNod
 }
 
 /** One filter or a nested AND/OR group as an expression (null: matches everything). */
-export function propertyFilterExpr(filter: unknown): AstNode | null {
+export function propertyFilterExpr(filter: unknown, cohorts: FilterCohorts = new Map()): AstNode | null {
   if (filter === null || filter === undefined) return null;
   if (Array.isArray(filter)) {
-    const parts = filter.map(propertyFilterExpr).filter((e): e is AstNode => e !== null);
+    const parts = filter.map((f) => propertyFilterExpr(f, cohorts)).filter((e): e is AstNode => e !== null);
     return parts.length ? and(...parts) : null;
   }
   if (typeof filter !== 'object') fail('A property filter must be an object.');
   const f = filter as Record<string, unknown>;
   if ((f.type === 'AND' || f.type === 'OR') && Array.isArray(f.values)) {
-    const parts = f.values.map(propertyFilterExpr).filter((e): e is AstNode => e !== null);
+    const parts = f.values.map((v) => propertyFilterExpr(v, cohorts)).filter((e): e is AstNode => e !== null);
     if (!parts.length) return null;
     return f.type === 'AND' ? and(...parts) : or(...parts);
   }
@@ -102,7 +104,7 @@ export function propertyFilterExpr(filter: unknown): AstNode | null {
     if (typeof f.key !== 'string') fail('A hogql filter needs its expression in key.');
     return parseExpr(f.key);
   }
-  if (f.type === 'cohort' || f.type === 'precalculated-cohort' || f.type === 'static-cohort') fail('Cohort filters are not supported in HogQL queries yet.');
+  if (COHORT_FILTER_TYPES.has(f.type)) return cohortFilterExpr(f, cohorts, (person) => propertyFilterExpr(person, cohorts)!);
   const operator = typeof f.operator === 'string' ? f.operator : 'exact';
   if (f.type === 'session' && typeof f.key === 'string' && isSessionProperty(f.key)) {
     return sessionsWhere(operatorExpr(sessionValue(f.key), operator, f.value));

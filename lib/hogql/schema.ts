@@ -4,6 +4,7 @@
  * where the table is versioned. No other physical table name is ever printed.
  */
 import { SESSION_PROPERTIES, sessionsSubquery } from '../clickhouse/sessions';
+import { staticCohortPeopleSql } from '../clickhouse/static-cohort-members';
 
 /** A field of a HogQL table: a column of the wrapped subquery, a JSON properties column, or a virtual object. */
 export type HogQLField =
@@ -134,7 +135,15 @@ export const SESSIONS_TABLE: HogQLTable = {
   wrap: (team, sample) => sessionsSubquery(teamId(team), Object.keys(SESSION_PROPERTIES), sample),
 };
 
+/** PostHog's `static_cohort_people`: the members of the team's static cohorts (lib/clickhouse/static-cohort-members.ts). */
+export const STATIC_COHORT_PEOPLE_TABLE: HogQLTable = {
+  name: 'static_cohort_people',
+  fields: { cohort_id: column('cohort_id'), person_id: column('person_id') },
+  asterisk: ['cohort_id', 'person_id'],
+  wrap: (team, sample) => staticCohortPeopleSql(teamId(team), sample),
+};
+
 export const HOGQL_TABLES: ReadonlyMap<string, HogQLTable> = new Map(
-  [EVENTS_TABLE, PERSONS_TABLE, PERSON_DISTINCT_IDS_TABLE, GROUPS_TABLE, SESSION_REPLAY_EVENTS_TABLE, SESSIONS_TABLE].map((t) => [t.name, t]),
+  [EVENTS_TABLE, PERSONS_TABLE, PERSON_DISTINCT_IDS_TABLE, GROUPS_TABLE, SESSION_REPLAY_EVENTS_TABLE, SESSIONS_TABLE, STATIC_COHORT_PEOPLE_TABLE].map((t) => [t.name, t]),
 );
 

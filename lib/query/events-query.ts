@@ -11,6 +11,7 @@ import { executeSql } from '../hogql/execute';
 import { findFunction } from '../hogql/functions';
 import { loadHogQLParser, parseExpr, parseOrderExpr } from '../hogql/parse';
 import { HogQLPrinter } from '../hogql/printer';
+import { loadFilterCohorts, type FilterCohorts } from '../hogql/cohort-filters';
 import { propertyFilterExpr } from '../hogql/property-filters';
 import { HOGQL_DEFAULT_LIMIT, HOGQL_MAX_LIMIT } from './hogql-query';
 import type { QueryContext, QueryResponse, QueryRunner } from './types';
@@ -54,7 +55,7 @@ function parseJson(text: unknown): unknown {
   }
 }
 
-function buildQuery(query: Record<string, unknown>, columns: string[], ctx: QueryContext, limit: number, offset: number): AstNode {
+function buildQuery(query: Record<string, unknown>, columns: string[], ctx: QueryContext, limit: number, offset: number, cohorts: FilterCohorts): AstNode {
   const select = columns.map(selectExpr);
   const where: AstNode[] = [];
   if (typeof query.event === 'string' && query.event !== '') where.push(compare(field('event'), '==', constant(query.event)));
@@ -64,7 +65,7 @@ function buildQuery(query: Record<string, unknown>, columns: string[], ctx: Quer
   if (before) where.push(compare(field('timestamp'), '<', before));
   if (typeof query.personId === 'string' && query.personId !== '') where.push(compare(field('person_id'), '==', call('toUUIDOrNull', constant(query.personId))));
   for (const filters of [query.properties, query.fixedProperties]) {
-    const expr = propertyFilterExpr(filters ?? null);
+    const expr = propertyFilterExpr(filters ?? null, cohorts);
     if (expr) where.push(expr);
   }
   for (const w of strings(query.where, 'where')) where.push(parseExpr(w));
@@ -95,7 +96,8 @@ export async function runEvents(query: Record<string, unknown>, ctx: QueryContex
   const limit = Math.min(count(query.limit, HOGQL_DEFAULT_LIMIT, 'limit'), HOGQL_MAX_LIMIT);
   const offset = count(query.offset, 0, 'offset');
   await loadHogQLParser();
-  const ast = buildQuery(query, columns, ctx, limit, offset);
+  const cohorts = await loadFilterCohorts([query.properties, query.fixedProperties], ctx.loadCohort);
+  const ast = buildQuery(query, columns, ctx, limit, offset, cohorts);
   const printer = new HogQLPrinter({ teamId: ctx.teamId, timezone: ctx.timezone, now: ctx.now, values: {}, filters: null });
   const { sql } = printer.printTopLevel(ast, { limit: { defaultLimit: limit, maxLimit: HOGQL_MAX_LIMIT, extra: 1 } });
   const result = await executeSql(sql, ctx);

@@ -4,6 +4,7 @@
  * No LIMIT gives 100 rows; an explicit LIMIT is capped at HOGQL_MAX_LIMIT.
  */
 import { HogQLError } from '../hogql/errors';
+import { loadFilterCohorts } from '../hogql/cohort-filters';
 import { executeSql } from '../hogql/execute';
 import { filtersExpr } from '../hogql/filters';
 import { loadHogQLParser, parseSelect } from '../hogql/parse';
@@ -31,7 +32,7 @@ export async function runHogQL(query: Record<string, unknown>, ctx: QueryContext
     timezone: ctx.timezone,
     now: ctx.now,
     values: values as Record<string, unknown>,
-    filters: filtersExpr(query.filters, ctx.timezone),
+    filters: filtersExpr(query.filters, ctx.timezone, await filterCohorts(query.filters, ctx)),
   });
   const { sql, limit = 0 } = printer.printTopLevel(ast, {
     autoFilters: !/\{\s*filters\s*\}/.test(text),
@@ -59,6 +60,12 @@ export async function runHogQL(query: Record<string, unknown>, ctx: QueryContext
     query_status: null,
     error: null,
   };
+}
+
+/** The cohorts `filters.properties` names (none when `filters` is not an object: filtersExpr refuses it). */
+function filterCohorts(filters: unknown, ctx: QueryContext) {
+  const properties = typeof filters === 'object' && filters !== null ? (filters as { properties?: unknown }).properties : undefined;
+  return loadFilterCohorts(properties, ctx.loadCohort);
 }
 
 export const runHogQLQuery: QueryRunner = (query, ctx) => runHogQL(query, ctx);
