@@ -1,32 +1,16 @@
 import type { Team } from '../accounts/accounts-repository';
-import { findCohort } from '../flags/cohort-repository';
 import { BadRequestError, NotFoundError } from '../http/errors';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
-import { loadActionDefinition } from '../insights/action-repository';
-import { loadGroupTypes } from '../persons/group-repository';
 import type { Sql } from '../ports/database';
-import { refreshModeOf, type QueryScope, type QueryService } from '../query/query-service';
+import { queryScopeOf } from '../query/query-scope';
+import { refreshModeOf, type QueryService } from '../query/query-service';
 import { resolveProject, requireScope, type ApiAuthenticator } from './auth';
 import { parseJsonBody } from './request';
 
 const QUERY_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-/** What queries of a team run against: its time zone, actions, cohorts and group types. */
-export async function queryScopeOf(db: Sql, team: Team): Promise<QueryScope> {
-  const groupTypes = new Map<number, string>();
-  for (const [name, index] of await loadGroupTypes(db, team.id)) groupTypes.set(index, name);
-  return {
-    teamId: team.id,
-    timezone: team.timezone || 'UTC',
-    groupTypes,
-    loadAction: (id) => loadActionDefinition(db, team.id, id),
-    loadCohort: async (id) => {
-      if (!Number.isInteger(id) || id <= 0 || id > 2_147_483_647) return undefined;
-      const cohort = await findCohort(db, team.id, id);
-      return cohort && !cohort.deleted ? cohort : undefined;
-    },
-  };
-}
+// The insights and dashboards APIs know it by this module's name.
+export { queryScopeOf };
 
 function clientQueryIdOf(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
