@@ -10,6 +10,9 @@
  * Without a source: the team's persons, newest first, with `search` (see allPersons).
  * `select` may hold "actor"/"person" and "event_count". Result rows are
  * `[{id, distinct_ids, properties, created_at, is_identified}, event_count?]`, busiest first.
+ * A source that aggregates by group (aggregation_group_type_index, or a trends series with math
+ * unique_group) lists groups instead, in PostHog's group shape (group-actors.ts); "group" may
+ * then name the actor column.
  */
 import { BadRequestError } from '../../http/errors';
 import { BREAKDOWN_OTHER, parseBreakdown } from '../filters/breakdown';
@@ -21,6 +24,7 @@ import type { QueryContext, QueryRunner } from '../types';
 import { cohortKey } from './funnel-cohorts';
 import { parseFunnel } from './funnels';
 import { perActorSql } from './funnel-sql';
+import { loadGroups, queryGroupTypeIndex, trendsGroupTypeIndex } from './group-actors';
 import { lifecycleSql } from './lifecycle';
 import { setupRetention } from './retention';
 import { objectField, runSql } from './run-sql';
@@ -29,8 +33,10 @@ import { mathPlan } from './trends-math';
 
 interface ActorSource {
   readonly params: SqlParams;
-  /** SELECT actor (UUID), n (events) … */
+  /** SELECT actor (UUID, or a group key), n (events) … */
   readonly sql: string;
+  /** The group type the actors are; null or absent: persons. */
+  readonly groupTypeIndex?: number | null;
 }
 
 const num = (v: unknown, field: string): number => {
@@ -45,13 +51,14 @@ async function trendsActors(insight: Record<string, unknown>, source: Record<str
   const series = parseSeries(source.series, 'source.source.series');
   const s = insight.series === undefined || insight.series === null ? 0 : num(insight.series, 'source.series');
   if (s < 0 || s >= series.length) throw new BadRequestError('invalid_input', 'source.series is not a series of the query.', 'source.series');
-  if (source.aggregation_group_type_index !== undefined && source.aggregation_group_type_index !== null) throw new BadRequestError('unsupported', 'Group actors are not supported yet.', 'source.source.aggregation_group_type_index');
   const interval = parseInterval(source.interval);
   let range = await resolveDateRange(source.dateRange as never, interval, ctx);
   if (insight.compare === 'previous') range = previousRange(range, ctx.timezone, objectField(source, 'compareFilter').compare_to as string | undefined);
   const node = series[s];
-  const math = mathPlan(node, `source.source.series[${s}]`, params, null);
-  const parts = [await baseWhere(source, scope), await seriesSql(node, scope, `source.source.series[${s}]`), math.where, rangeCondition(range, params)];
+  const groupTypeIndex = trendsGroupTypeIndex(node, source, `source.source.series[${s}]`);
+  const actor = groupTypeIndex === null ? 'person_id' : `\`$group_${groupTypeIndex}\``;
+  const math = mathPlan(node, `source.source.series[${s}]`, params, source.aggregation_group_type_index);
+  const parts = [await baseWhere(source, scope), await seriesSql(node, scope, `source.source.series[${s}]`), math.where, rangeCondition(range, params), groupTypeIndex === null ? '1' : `${actor} != ''`];
   const wholeRange = and(parts);
   if (insight.day !== undefined && insight.day !== null) {
     const day = String(insight.day);
@@ -73,7 +80,7 @@ async function trendsActors(insight: Record<string, unknown>, source: Record<str
       } else parts.push(`${breakdown.sql} = ${breakdown.multi ? `toJSONString(${params.add(values, 'Array(String)')})` : params.str(values[0])}`);
     }
   }
-  return { params, sql: `SELECT person_id AS actor, count() AS n FROM events WHERE ${and(parts)} GROUP BY actor` };
+  return { params, sql: `SELECT ${actor} AS actor, count() AS n FROM events WHERE ${and(parts)} GROUP BY actor`, groupTypeIndex };
 }
 
 async function funnelActors(insight: Record<string, unknown>, source: Record<string, unknown>, ctx: QueryContext): Promise<ActorSource> {
@@ -89,11 +96,11 @@ async function funnelActors(insight: Record<string, unknown>, source: Record<str
     conditions.push(`b = ${funnel.params.str(key)}`);
   }
   // A person in several cohorts of a cohort breakdown has one funnel in each: listed once.
-  return { params: funnel.params, sql: `SELECT DISTINCT actor, 1 AS n FROM (${perActorSql(funnel.spec)}) WHERE ${conditions.join(' AND ')}` };
+  return { params: funnel.params, sql: `SELECT DISTINCT actor, 1 AS n FROM (${perActorSql(funnel.spec)}) WHERE ${conditions.join(' AND ')}`, groupTypeIndex: queryGroupTypeIndex(source) };
 }
 
 async function lifecycleActors(insight: Record<string, unknown>, source: Record<string, unknown>, ctx: QueryContext): Promise<ActorSource> {
-  const { params, range, perActor } = await lifecycleSql(source, ctx);
+  const { params, range, perActor, groupTypeIndex } = await lifecycleSql(source, ctx);
   const conditions = ['1'];
   if (insight.status !== undefined && insight.status !== null) conditions.push(`status = ${params.str(String(insight.status))}`);
   if (insight.day !== undefined && insight.day !== null) {
@@ -101,20 +108,20 @@ async function lifecycleActors(insight: Record<string, unknown>, source: Record<
     if (i < 0) throw new BadRequestError('invalid_input', `source.day "${String(insight.day)}" is not a day of the query's range.`, 'source.day');
     conditions.push(`i = ${i}`);
   }
-  return { params, sql: `SELECT actor, count() AS n FROM (${perActor}) WHERE ${conditions.join(' AND ')} GROUP BY actor` };
+  return { params, sql: `SELECT actor, count() AS n FROM (${perActor}) WHERE ${conditions.join(' AND ')} GROUP BY actor`, groupTypeIndex };
 }
 
 async function stickinessActors(insight: Record<string, unknown>, source: Record<string, unknown>, ctx: QueryContext): Promise<ActorSource> {
   const s = insight.series === undefined || insight.series === null ? 0 : num(insight.series, 'source.series');
   const { params, perActor } = await stickinessSql(source, ctx, s);
   const day = num(insight.day, 'source.day');
-  return { params, sql: `SELECT actor, intervals AS n FROM (${perActor}) WHERE intervals = ${day}` };
+  return { params, sql: `SELECT actor, intervals AS n FROM (${perActor}) WHERE intervals = ${day}`, groupTypeIndex: queryGroupTypeIndex(source) };
 }
 
 async function retentionActors(insight: Record<string, unknown>, source: Record<string, unknown>, ctx: QueryContext): Promise<ActorSource> {
   const r = await setupRetention(source, ctx);
   const cohort = num(insight.interval ?? 0, 'source.interval');
-  return { params: r.params, sql: `SELECT actor, count() AS n FROM (${r.perActorSql}) WHERE start = ${cohort} GROUP BY actor` };
+  return { params: r.params, sql: `SELECT actor, count() AS n FROM (${r.perActorSql}) WHERE start = ${cohort} GROUP BY actor`, groupTypeIndex: queryGroupTypeIndex(source) };
 }
 
 const SOURCES: Record<string, (i: Record<string, unknown>, s: Record<string, unknown>, c: QueryContext) => Promise<ActorSource>> = {
@@ -145,7 +152,7 @@ function allPersons(query: Record<string, unknown>, ctx: QueryContext): ActorSou
 export const runActorsQuery: QueryRunner = async (query, ctx) => {
   const hasSource = query.source !== undefined && query.source !== null;
   const select = (query.select as unknown[] | undefined) ?? ['actor'];
-  const columns = hasSource ? ['actor', 'person', 'event_count'] : ['actor', 'person'];
+  const columns = hasSource ? ['actor', 'person', 'group', 'event_count'] : ['actor', 'person'];
   if (!Array.isArray(select) || select.some((c) => !columns.includes(String(c)))) throw new BadRequestError('unsupported', `select may hold ${columns.map((c) => `"${c}"`).join(', ')}.`, 'select');
   let build: () => Promise<ActorSource>;
   if (hasSource) {
@@ -162,12 +169,12 @@ export const runActorsQuery: QueryRunner = async (query, ctx) => {
   const offset = query.offset === undefined ? 0 : num(query.offset, 'offset');
   if (limit < 1 || limit > 10_000 || offset < 0) throw new BadRequestError('invalid_input', 'limit must be 1..10000 and offset ≥ 0.', 'limit');
 
-  const { params, sql } = await build();
+  const { params, sql, groupTypeIndex } = await build();
   const page = await runSql<{ id: string; n: number | string }>(ctx, `SELECT toString(actor) AS id, sum(n) AS n FROM (${sql}) GROUP BY id ORDER BY n DESC, id LIMIT ${limit + 1} OFFSET ${offset}`, params, 'actors');
   const hasMore = page.length > limit;
   const ids = page.slice(0, limit).map((r) => r.id);
-  const persons = await loadPersons(ids, ctx);
-  const results = page.slice(0, limit).map((r) => select.map((c) => (c === 'event_count' ? Number(r.n) : persons.get(r.id))));
+  const actors = groupTypeIndex === undefined || groupTypeIndex === null ? await loadPersons(ids, ctx) : await loadGroups(ids, groupTypeIndex, ctx);
+  const results = page.slice(0, limit).map((r) => select.map((c) => (c === 'event_count' ? Number(r.n) : actors.get(r.id))));
   return { results, columns: select, types: select.map((c) => (c === 'event_count' ? 'UInt64' : 'Tuple')), hasMore, limit, offset, missing_actors_count: 0, is_cached: false };
 };
 

@@ -71,9 +71,11 @@ export async function parseFunnel(query: Record<string, unknown>, ctx: QueryCont
     if (!Number.isInteger(step) || step < 0 || step >= series.length) throw new BadRequestError('invalid_input', 'funnelsFilter.breakdownAttributionValue must be a step index.', 'funnelsFilter.breakdownAttributionValue');
     attribution = { step };
   }
+  const actor = actorColumn(query.aggregation_group_type_index);
   const spec: FunnelSqlSpec = {
-    actor: actorColumn(query.aggregation_group_type_index),
-    where: and([await baseWhere(query, scope), rangeCondition(range, params)]),
+    actor,
+    // Aggregated by group, an event without one (empty key) belongs to no actor.
+    where: and([await baseWhere(query, scope), rangeCondition(range, params), actor === 'person_id' ? '1' : `${actor} != ''`]),
     steps,
     exclusions,
     order,
