@@ -1,6 +1,6 @@
 /**
  * Kinesis `events` → persons & groups in Aurora → Kinesis `events_processed`; every batch's person,
- * distinct-id and group changes are also projected into DynamoDB, where the flags function reads them.
+ * distinct-id and group changes and merges are also projected into DynamoDB, where the flags function reads them.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';

@@ -2,7 +2,7 @@
  * The migration custom resource: on every Create/Update of the stack it applies pending Postgres
  * (through the Data API) and ClickHouse migrations, then republishes every team's token, flag
  * definitions and replay settings to DynamoDB (what the flags function and the replay consumer
- * read). Delete leaves the data alone.
+ * read) and backfills the persons projection once per projection format. Delete leaves the data alone.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { migrateClickHouse } from '../../lib/clickhouse/migrate';
