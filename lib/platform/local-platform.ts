@@ -2,8 +2,6 @@ import path from 'node:path';
 import { listAllTeams, type Team } from '../accounts/accounts-repository';
 import { TeamDirectory } from '../accounts/team-directory';
 import { createTokenLookup, publishTeamToken } from '../accounts/token-directory';
-import { FileLog } from '../adapters/local/file-log/file-log';
-import { LogConsumer } from '../adapters/local/file-log/log-consumer';
 import { createClickHouseLoader } from '../clickhouse/loader';
 import { migrateClickHouse } from '../clickhouse/migrate';
 import { createBlobDeadLetterStore } from '../dead-letters/dead-letter-store';
@@ -27,6 +25,7 @@ import { bootstrapLocalAccounts } from './bootstrap';
 import type { LocalConfig } from './config';
 import { lockDataDir } from './data-dir-lock';
 import { startHttpServer } from './http-server';
+import { openLocalBus } from './local-bus';
 import { openAnalyticsStore, openBlobStore, openCache, openDatabase, openKeyValueStore } from './ports';
 import { buildRouter } from './routes';
 
@@ -52,8 +51,8 @@ const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
 /**
  * The whole platform in one process: capture, /flags, the ingestion consumer, the ClickHouse
- * loader and the replay consumer on the durable local log, the API, on embedded engines in one
- * data folder (or on the servers the configuration names).
+ * loader and the replay consumer on the durable local log (or Kinesis), the API, on embedded
+ * engines in one data folder (or on the servers the configuration names).
  */
 export async function startLocalPlatform(config: LocalConfig, logger: Logger): Promise<LocalPlatform> {
   const release = lockDataDir(config.dataDir);
@@ -78,8 +77,9 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
     const blobs = await openBlobStore(config.s3 ? { kind: 's3', ...config.s3 } : { kind: 'folder', dir: dir('blobs') });
     const cache = await openCache(config.redisUrl ? { kind: 'redis', url: config.redisUrl } : { kind: 'memory' });
     closers.push(() => cache.close());
-    const bus = FileLog.open({ dir: dir('bus'), shards: config.shards });
-    closers.push(() => bus.close());
+    const localBus = await openLocalBus(config, { kv, logger });
+    closers.push(() => localBus.close());
+    const bus = localBus.bus;
 
     await migratePostgres(db);
     await migrateClickHouse(store);
@@ -94,7 +94,7 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
     const deadLetters = createBlobDeadLetterStore(blobs);
     // /flags reads persons through a cache that ingestion, running in this process, keeps exact.
     const flagData = new CachedFlagDataSource(new PostgresFlagDataSource(db));
-    const ingestion = new LogConsumer(bus, {
+    const ingestion = localBus.consumer({
       name: 'ingestion-consumer',
       stream: 'events',
       handler: createIngestionConsumer({
@@ -116,7 +116,7 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
       batchSize: 500,
       maxBatchingWindowMs: 100,
     });
-    const loader = new LogConsumer(bus, {
+    const loader = localBus.consumer({
       name: 'clickhouse-loader',
       stream: 'events_processed',
       handler: createClickHouseLoader({ store, deadLetters, logger, metrics }),
@@ -125,7 +125,7 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
       batchSize: 2000,
       maxBatchingWindowMs: 200,
     });
-    const replayConsumer = new LogConsumer(bus, {
+    const replayConsumer = localBus.consumer({
       name: 'replay-consumer',
       stream: 'recordings',
       handler: createReplayConsumer({ blobs, store, db, deadLetters, logger, metrics }),
@@ -161,7 +161,7 @@ export async function startLocalPlatform(config: LocalConfig, logger: Logger): P
       health: async () =>
         json(200, {
           status: 'ok',
-          consumers: Object.fromEntries([ingestion, loader, replayConsumer].map((c) => [c.name, { lag_bytes: c.lag() }])),
+          consumers: Object.fromEntries([ingestion, loader, replayConsumer].map((c) => [c.name, c.health()])),
         }),
     });
     const server = await startHttpServer(withErrorHandling((req) => router.handle(req), logger), {
