@@ -10,7 +10,8 @@
  * - `cohort` (`value` = cohort id, `operator` in/not_in, `negation`): dynamic cohorts are
  *   evaluated on `person_properties` (their person filters, nested cohorts too); static cohorts
  *   by the event's `person_id` in `person_static_cohort` (the members the cohorts API mirrors
- *   there), also when a dynamic cohort names one. Behavioural cohort filters are refused.
+ *   there), also when a dynamic cohort names one; behavioural filters of dynamic cohorts by the
+ *   person's events (behavioural-cohort.ts).
  * - `session`: the event's session (lib/clickhouse/sessions.ts) has the property, see session-filter.ts;
  * - `hogql` (`key` = a boolean HogQL expression), printed by lib/hogql.
  * `data_warehouse` and other filter types are refused with a 400.
@@ -20,6 +21,7 @@ import { staticCohortMembersSql } from '../../clickhouse/static-cohort-members';
 import { BadRequestError } from '../../http/errors';
 import type { PropertyFilter, PropertyGroup } from '../../flags/types';
 import type { QueryContext } from '../types';
+import { behaviouralFilterSql } from './behavioural-cohort';
 import { parseDate } from './date-range';
 import { printHogQL } from './hogql-expression';
 import { operatorSql } from './operators';
@@ -185,5 +187,6 @@ async function cohortNodeSql(node: unknown, scope: FilterScope, field: string, p
   }
   const filter = node as PropertyFilter;
   if (filter.type === 'person' || filter.type === 'cohort') return nodeSql(filter, scope, field, path);
-  throw new BadRequestError('unsupported', `${field}: cohort filters of type "${String(filter.type)}" (behavioural) are not supported in insights yet.`, field);
+  if (filter.type === 'behavioral') return behaviouralFilterSql(filter, scope, field);
+  throw new BadRequestError('unsupported', `${field}: cohort filters of type "${String(filter.type)}" are not supported in insights.`, field);
 }
