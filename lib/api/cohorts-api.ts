@@ -123,7 +123,6 @@ export function createCohortsApi(deps: CohortsApiDeps) {
   async function save(req: HttpRequest, id: number | undefined, bodyOverride?: Record<string, unknown>): Promise<CohortRecord> {
     const { caller, team } = await project(req, 'cohort:write');
     const { body, csv } = bodyOverride ? { body: bodyOverride, csv: undefined } : cohortBody(req);
-    let change: MembershipChange | undefined;
     let addedMembers: CohortMembersInput | undefined;
     const saved = await asBadRequest(
       () =>
@@ -137,14 +136,15 @@ export function createCohortsApi(deps: CohortsApiDeps) {
           if (all) await addMembers(tx, team.id, cohort!.id, all);
           addedMembers = all;
           // A cohort that stops being static loses its members (updateCohort): ClickHouse's too.
-          change = current?.is_static && !fields.is_static ? 'all' : all;
+          const change: MembershipChange | undefined = current?.is_static && !fields.is_static ? 'all' : all;
+          // Inside the transaction: a ClickHouse failure rolls the change back (see the module).
+          if (change) await syncStaticCohortMembers(tx, deps.store, team.id, cohort!.id, change);
           return (await findCohort(tx, team.id, cohort!.id))!;
         }),
       'name',
       'A cohort with this name already exists.',
     );
     if (addedMembers && deps.kv) await publishStaticCohortMembers(db, deps.kv, team.id, addedMembers);
-    if (change) await syncStaticCohortMembers(db, deps.store, team.id, saved.id, change);
     await deps.onDefinitionsChanged?.(team.id);
     return saved;
   }
@@ -198,10 +198,10 @@ export function createCohortsApi(deps: CohortsApiDeps) {
         if (!current) throw new NotFoundError();
         if (!current.is_static) throw new BadRequestError('invalid_input', 'Only static cohorts have a list of members.', 'person_id');
         await removeStaticCohortMembers(tx, team.id, id, [personId]);
+        await syncStaticCohortMembers(tx, deps.store, team.id, id, { personUuids: [personId] });
         return (await findCohort(tx, team.id, id))!;
       });
       if (deps.kv) await publishStaticCohortMembers(db, deps.kv, team.id, { personUuids: [personId] });
-      await syncStaticCohortMembers(db, deps.store, team.id, id, { personUuids: [personId] });
       await deps.onDefinitionsChanged?.(team.id);
       return json(200, cohortJson(cohort));
     },

@@ -1,14 +1,15 @@
 /**
  * Static cohort membership in ClickHouse (`person_static_cohort`, lib/clickhouse/schema.ts): the
  * SQL that insights and HogQL read it with, and the write that mirrors Postgres
- * (`posthog_cohortpeople`, the source of truth) after the cohorts API commits a change.
+ * (`posthog_cohortpeople`, the source of truth) when the cohorts API changes members.
  *
  * The write copies state, not the request: it reads from Postgres whether each affected person is
  * a member now and writes that (a member row or a tombstone), versioned by the Postgres clock of
- * the read. Two writes may reach ClickHouse in either order; the later read wins, and it saw every
- * commit before it. A repeated write stores the same state again, which readers collapse (argMax
- * per person). If ClickHouse fails after Postgres committed, the request fails and repeating it
- * writes the missing rows.
+ * the read; readers take the latest version per person (argMax), so repeats collapse. The cohorts
+ * API calls it inside the transaction that changed the members, with the cohort locked: a
+ * ClickHouse failure rolls the change back, and writes to one cohort are versioned in commit
+ * order. Should the commit fail after the insert, ClickHouse holds a state Postgres does not; the
+ * next change of those persons, read later, outranks it.
  */
 import type { AnalyticsStore } from '../ports/analytics-store';
 import type { Sql } from '../ports/database';
@@ -47,8 +48,8 @@ interface MemberState {
 }
 
 /**
- * Writes to ClickHouse the current Postgres membership of the persons `change` names in a team's
- * cohort. Returns how many rows it wrote. Call after the Postgres transaction committed.
+ * Writes to ClickHouse the Postgres membership, as `db` sees it, of the persons `change` names in a
+ * team's cohort. Returns how many rows it wrote.
  */
 export async function syncStaticCohortMembers(db: Sql, store: AnalyticsStore, teamId: number, cohortId: number, change: MembershipChange): Promise<number> {
   const batches: { distinctIds?: readonly string[]; personUuids?: readonly string[] }[] = [];

@@ -83,6 +83,23 @@ it('an insight filtered on a static cohort follows its members through the API',
   expect(await pageviewsInCohort(id)).toEqual([0, 0, 0]);
 });
 
+it('a ClickHouse failure rolls the member change back in Postgres', async () => {
+  const created = await send('POST', COHORTS, { name: 'Fragile', is_static: true, distinct_ids: ['alice'] });
+  const store = platform.store;
+  const insert = store.insert.bind(store);
+  store.insert = async (table, rows, options) => {
+    if (table === 'person_static_cohort') throw new Error('ClickHouse is away');
+    return insert(table, rows, options);
+  };
+  try {
+    expect((await send('PATCH', `${COHORTS}${created.body.id}/`, { distinct_ids: ['bob'] })).status).toBe(500);
+  } finally {
+    store.insert = insert;
+  }
+  expect((await call(`${COHORTS}${created.body.id}/`)).body.count).toBe(1);
+  expect(await pageviewsInCohort(created.body.id)).toEqual([2, 0, 1]);
+});
+
 it("another project's static cohort is not found from this one", async () => {
   const other = await createTeam(platform.db, { organizationId: platform.team.organizationId, name: 'Second' });
   const theirs = await insertCohort(platform.db, other.id, { name: 'Theirs', description: '', filters: null, is_static: true, deleted: false }, null);
