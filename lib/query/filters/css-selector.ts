@@ -136,14 +136,24 @@ class Parser {
   private identifier(): string {
     let out = '';
     while (this.i < this.text.length && !DELIMITERS.has(this.text[this.i])) {
-      if (this.text[this.i] === '\\') {
-        if (this.i + 1 >= this.text.length) throw this.error('ends with a lone backslash');
-        out += this.text[this.i + 1];
-        this.i += 2;
-      } else out += this.text[this.i++];
+      if (this.text[this.i] === '\\') out += this.escape();
+      else out += this.text[this.i++];
     }
     if (out === '') throw this.error(this.i < this.text.length ? `has an unexpected "${this.text[this.i]}"` : 'ends too early');
     return out;
+  }
+
+  /** A CSS escape: `\:` is ":"; `\31 ` is "1" (a hex code point and one optional space, as CSS.escape writes an id starting with a digit). */
+  private escape(): string {
+    const hex = /^[0-9a-fA-F]{1,6}\s?/.exec(this.text.slice(this.i + 1, this.i + 8));
+    if (hex) {
+      this.i += 1 + hex[0].length;
+      const code = parseInt(hex[0].trim(), 16);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
+    }
+    if (this.i + 1 >= this.text.length) throw this.error('ends with a lone backslash');
+    this.i += 2;
+    return this.text[this.i - 1];
   }
 
   private quoted(quote: string): string {

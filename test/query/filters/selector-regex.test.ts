@@ -58,6 +58,10 @@ describe('selectorRegex on elements chains', () => {
     ['button[title=\'say "hi"\']', PRIMARY, true],
     ['button[title="say \\"hi\\""]', PRIMARY, true],
     ['span', PRIMARY, true],
+    // CSS.escape writes an id starting with a digit as a hex escape and a space.
+    ['#\\31 23', 'div:attr__id="123"attr_id="123"nth-child="1"nth-of-type="1"', true],
+    ['#\\31', 'div:attr__id="123"attr_id="123"nth-child="1"nth-of-type="1"', false],
+    ['.md\\:w-1\\/2', 'div.md:w-1/2:nth-child="1"nth-of-type="1"', true],
     // The tag must be the whole tag; text inside a quoted value is never an element.
     ['a', ABBR, false],
     ['button.buy', ABBR, false],
