@@ -2,8 +2,8 @@
  * `npm start`: the whole of Hedgerow on this machine, on embedded engines in one data folder.
  *   npm start -- --port 8010 --data-dir ./.hedgerow
  * Environment: HEDGEROW_PROJECT_TOKEN, HEDGEROW_PERSONAL_API_KEY seed known keys; DATABASE_URL,
- * CLICKHOUSE_URL, REDIS_URL, S3_ENDPOINT (+S3_BUCKET), DYNAMODB_ENDPOINT (+DYNAMODB_TABLE)
- * switch a port to a real service; LOG_LEVEL.
+ * CLICKHOUSE_URL, REDIS_URL, S3_ENDPOINT (+S3_BUCKET), DYNAMODB_ENDPOINT (+DYNAMODB_TABLE),
+ * KINESIS_ENDPOINT (+KINESIS_STREAM_*) switch a port to a real service; LOG_LEVEL.
  */
 import { createJsonLogger } from '../lib/observability/logger';
 import { ConfigError, loadLocalConfig } from '../lib/platform/config';

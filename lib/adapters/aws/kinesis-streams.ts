@@ -23,9 +23,8 @@ export async function ensureStreams(
   names: readonly string[],
   options: { readonly create: boolean; readonly shards: number; readonly logger: Logger; readonly timeoutMs?: number },
 ): Promise<Map<string, StreamInfo>> {
-  const out = new Map<string, StreamInfo>();
-  for (const name of new Set(names)) {
-    const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const ensureOne = async (name: string): Promise<StreamInfo> => {
     let arn = await describeActive(client, name, 0, timeoutMs);
     if (arn === undefined) {
       if (!options.create) throw new Error(`Kinesis stream "${name}" does not exist (stream creation is off).`);
@@ -39,9 +38,11 @@ export async function ensureStreams(
       arn = await describeActive(client, name, timeoutMs, timeoutMs);
       if (arn === undefined) throw new Error(`Kinesis stream "${name}" did not become ACTIVE.`);
     }
-    out.set(name, { name, arn });
-  }
-  return out;
+    return { name, arn };
+  };
+  // In parallel: a new stream takes a while to become ACTIVE (500 ms on kinesalite, seconds on AWS).
+  const infos = await Promise.all([...new Set(names)].map(ensureOne));
+  return new Map(infos.map((info) => [info.name, info]));
 }
 
 /**

@@ -238,6 +238,19 @@ describe('KinesisPoller', () => {
   });
 });
 
+describe('ensureStreams', () => {
+  it('creates missing streams, keeps existing ones as they are, and refuses a missing one when creation is off', async () => {
+    const existing = await newStream('existing', 3);
+    const fresh = `hedgerow-${run}-fresh`;
+    const infos = await ensureStreams(client, [existing.name, fresh], { create: true, shards: 1, logger: silentLogger });
+    expect(infos.get(existing.name)!.arn).toBe(existing.arn);
+    expect(infos.get(fresh)!.arn).toMatch(/^arn:aws:kinesis:.*:stream\/hedgerow-/);
+    expect(await listShards(client, existing.name)).toHaveLength(3);
+    expect(await listShards(client, fresh)).toHaveLength(1);
+    await expect(ensureStreams(client, [`hedgerow-${run}-absent`], { create: false, shards: 1, logger: silentLogger })).rejects.toThrow(/does not exist/);
+  });
+});
+
 async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
