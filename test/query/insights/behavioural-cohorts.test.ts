@@ -30,7 +30,7 @@ const EVENTS: FixtureEvent[] = [
 
 const behavioural = (extra: Record<string, unknown>) => ({ key: '$pageview', type: 'behavioral', value: 'performed_event', event_type: 'events', time_value: 30, time_interval: 'day', ...extra });
 const cohort = (id: number, ...values: Record<string, unknown>[]): Cohort =>
-  ({ id, team_id: TEAM, name: `c${id}`, is_static: false, deleted: false, filters: { properties: { type: 'AND', values: [{ type: 'AND', values }] } } }) as Cohort;
+  ({ id, team_id: TEAM, name: `c${id}`, is_static: false, deleted: false, filters: { properties: { type: 'AND', values: [{ type: 'AND', values }] } } }) as unknown as Cohort;
 const COHORTS: Cohort[] = [
   cohort(1, behavioural({ time_value: 7 })),
   cohort(2, behavioural({ value: 'performed_event_multiple', operator: 'gte', operator_value: 3 })),
