@@ -118,6 +118,24 @@ async function deadLetter(record: DeliverableRecord, attempts: number, error: un
   });
 }
 
+/** Splits records, in order, into runs of at most `maxBytes` of data (a bigger record goes alone). */
+export function splitByBytes<R extends DeliverableRecord>(records: readonly R[], maxBytes: number): R[][] {
+  const out: R[][] = [];
+  let current: R[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    if (current.length > 0 && bytes + record.data.length > maxBytes) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += record.data.length;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 /** The Kinesis Lambda event for `records`; the base64 `data` is computed only if something reads it. */
 export function toStreamBatch(records: readonly DeliverableRecord[], shardId: string, eventSourceARN: string): StreamBatch {
   return {

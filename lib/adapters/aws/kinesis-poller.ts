@@ -8,7 +8,7 @@ import {
 import type { DeadLetterStore } from '../../dead-letters/dead-letter-store';
 import type { Logger } from '../../observability/logger';
 import type { BatchHandler, StreamName } from '../../ports/bus';
-import { deliverRecords, describeError, type DeliverableRecord, type ShardDelivery } from '../batch-delivery';
+import { deliverRecords, describeError, splitByBytes, type DeliverableRecord, type ShardDelivery } from '../batch-delivery';
 import { Waker } from '../waker';
 import { backoffDelay, sleep } from './backoff';
 import type { ShardCheckpoints } from './kinesis-checkpoints';
@@ -29,6 +29,8 @@ export interface KinesisPollerOptions {
   readonly checkpoints: ShardCheckpoints;
   /** Records per GetRecords call and per batch (Kinesis allows up to 10,000). @default 100 */
   readonly batchSize?: number;
+  /** Lambda's payload limit: a GetRecords answer (up to 10 MiB) is handed over in batches of at most this. @default 6 MiB */
+  readonly maxBatchBytes?: number;
   /** Keep polling up to this long to fill a batch. @default 0 */
   readonly maxBatchingWindowMs?: number;
   /** @default 3 */
@@ -83,6 +85,7 @@ export class KinesisPoller {
   constructor(options: KinesisPollerOptions) {
     this.options = {
       batchSize: 100,
+      maxBatchBytes: 6 * 1024 * 1024,
       maxBatchingWindowMs: 0,
       maxRetries: 3,
       bisectOnError: true,
@@ -179,8 +182,10 @@ export class KinesisPoller {
         iterator = fetched.next;
         if (fetched.records.length > 0) {
           idleRounds = 0;
-          await deliverRecords(fetched.records, this.options, this.delivery(state));
-          if (this.stopped) return;
+          for (const batch of splitByBytes(fetched.records, this.options.maxBatchBytes)) {
+            await deliverRecords(batch, this.options, this.delivery(state));
+            if (this.stopped) return;
+          }
         }
         failures = 0;
         // No next iterator: the shard is closed and has been read to its end.
@@ -219,8 +224,9 @@ export class KinesisPoller {
 
   /** One batch: a GetRecords call, then more while the batching window is open and the batch not full. */
   private async fetch(state: ShardState, iterator: string): Promise<Fetched> {
-    const { client, batchSize, maxBatchingWindowMs } = this.options;
+    const { client, batchSize, maxBatchBytes, maxBatchingWindowMs } = this.options;
     const records: DeliverableRecord[] = [];
+    let bytes = 0;
     let next: string | undefined = iterator;
     let firstAt = 0;
     let emptyAt: number | undefined;
@@ -230,9 +236,12 @@ export class KinesisPoller {
       next = out.NextShardIterator;
       state.millisBehind = out.MillisBehindLatest ?? 0;
       const got = out.Records ?? [];
-      records.push(...got.map(toDeliverable));
+      for (const record of got) {
+        records.push(toDeliverable(record));
+        bytes += record.Data?.byteLength ?? 0;
+      }
       if (got.length === 0 && state.millisBehind === 0) emptyAt = requestedAt;
-      if (records.length === 0 || records.length >= batchSize || maxBatchingWindowMs <= 0 || this.stopped) break;
+      if (records.length === 0 || records.length >= batchSize || bytes >= maxBatchBytes || maxBatchingWindowMs <= 0 || this.stopped) break;
       if (firstAt === 0) firstAt = requestedAt;
       const left = firstAt + maxBatchingWindowMs - Date.now();
       if (left <= 0) break;

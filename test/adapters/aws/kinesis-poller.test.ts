@@ -103,6 +103,19 @@ describe('KinesisPoller', () => {
     }
   });
 
+  it('hands a large GetRecords answer over in batches of at most maxBatchBytes', async () => {
+    const { name } = await newStream('bytes', 1);
+    const big = 'x'.repeat(300_000);
+    await put(name, [1, 2, 3, 4, 5].map((i) => ({ key: 'k', text: `${i}${big}` })));
+    const c = collect();
+    const consumer = poller(name, FileKeyValueStore.open(tmpFile()), c.handler, { batchSize: 100, maxBatchBytes: 700_000 });
+    consumer.start();
+    await consumer.drain(10_000);
+    await consumer.stop();
+    expect(c.batches.map((b) => b.Records.length)).toEqual([2, 2, 1]);
+    expect(c.texts().map((t) => t[0])).toEqual(['1', '2', '3', '4', '5']);
+  });
+
   it('resumes from its checkpoint after a restart without redelivering acknowledged records', async () => {
     const { name } = await newStream('resume', 2);
     const file = tmpFile();
