@@ -15,8 +15,7 @@ import { FlagDefinitionsStore } from '../../lib/flags/flag-definitions';
 import { registerLocalEvaluationRoutes } from '../../lib/flags/flags-routes';
 import { Router, withErrorHandling } from '../../lib/http/router';
 import { json } from '../../lib/http/types';
-import { KeyValueCache } from '../../lib/adapters/key-value-cache';
-import { openAnalyticsStore, openBlobStore, openCache, openDatabase, openKeyValueStore } from '../../lib/platform/ports';
+import { openAnalyticsStore, openBlobStore, openDatabase, openKeyValueStore } from '../../lib/platform/ports';
 import { QueryService } from '../../lib/query/query-service';
 import { QUERY_RUNNERS } from '../../lib/query/runners';
 import { publishReplaySettings } from '../../lib/replay/published-replay-settings';
@@ -26,13 +25,15 @@ import { toHttpRequest, toHttpResult, type HttpEvent, type HttpResult } from '..
 import { withGzip } from '../shared/gzip-response';
 import { createLambdaLogger } from '../shared/lambda-logger';
 import { lazyBlobStore, lazyKeyValueStore } from '../shared/lazy-ports';
+import { openQueryCache, queryDispatcher } from '../shared/query-ports';
 
 const { logger, powertools } = createLambdaLogger('api');
 
 const app = (async () => {
   const kvSpec = keyValueSpec();
   const kv = lazyKeyValueStore(() => openKeyValueStore(kvSpec));
-  const blobs = blobSpec();
+  const blobLocation = blobSpec();
+  const blobs = lazyBlobStore(() => openBlobStore(blobLocation));
   const [db, store] = await Promise.all([openDatabase(await databaseSpec(), logger), analyticsSpec().then(openAnalyticsStore)]);
   const definitions = new FlagDefinitionsStore({ db, kv });
   const auth = new ApiAuthenticator(db);
@@ -41,18 +42,17 @@ const app = (async () => {
   const tokens = createTokenLookup(kv);
   registerLocalEvaluationRoutes(router, { db, auth, tokens, definitions });
   registerProductFeatureRoutes(router, tokens);
-  // Query results and async statuses are shared by every instance: in ElastiCache when the
-  // function can reach it, else in DynamoDB (the api runs outside the VPC in the lean profile).
-  const redisUrl = process.env.HEDGEROW_REDIS_URL;
-  const cache = redisUrl ? await openCache({ kind: 'redis', url: redisUrl }) : new KeyValueCache(kv);
-  // A Lambda is frozen once it answers: async queries finish before the answer (within the
-  // function's timeout), their status complete, their results in the shared cache.
-  const queries = new QueryService({ runners: QUERY_RUNNERS, store, cache, logger, finishAsyncInline: true });
+  // Query results and async statuses are shared by every instance and the query worker.
+  const cache = await openQueryCache(kv, blobs);
+  // A Lambda is frozen once it answers: async queries go to the query worker; without one they
+  // finish before the answer (within the function's timeout), their status complete.
+  const dispatcher = queryDispatcher();
+  const queries = new QueryService({ runners: QUERY_RUNNERS, store, cache, logger, ...(dispatcher ? { dispatcher } : { finishAsyncInline: true }) });
   registerApiRoutes(router, { db, store, kv, cache, queries, onDefinitionsChanged: async (teamId) => void (await definitions.refresh(teamId)) });
   registerSessionRecordingRoutes(router, {
     db,
     store,
-    blobs: lazyBlobStore(() => openBlobStore(blobs)),
+    blobs,
     auth,
     onReplaySettingsChanged: async (teamId) => {
       const settings = await loadTeamReplaySettings(db, teamId);
