@@ -73,7 +73,9 @@ export class KinesisPoller {
   private readonly options: Required<Omit<KinesisPollerOptions, 'streamArn'>> & { streamArn: string };
   private readonly shards = new Map<string, ShardState>();
   private stopped = false;
-  private discovered = false;
+  /** When ListShards last completed, and when a shard last finished (its children are then due). */
+  private discoveredAt = 0;
+  private finishedAt = 0;
   private discovery?: Promise<void>;
   /** Wakes idle shard loops (a drain or a stop). */
   private readonly idle = new Waker();
@@ -125,7 +127,8 @@ export class KinesisPoller {
     let rounds = 0;
     for (;;) {
       const shards = [...this.shards.values()];
-      if (this.discovered && shards.every((s) => s.finished || s.caughtUpAt >= since)) return;
+      const childrenKnown = this.discoveredAt > this.finishedAt;
+      if (childrenKnown && shards.every((s) => s.finished || s.caughtUpAt >= since)) return;
       if (Date.now() > deadline) throw new Error(`${this.options.name}: not drained after ${timeoutMs} ms`);
       // Idle shards poll at once instead of after their back-off (not too often: 5 calls/s per shard).
       if (++rounds % 10 === 1) this.idle.wakeAll();
@@ -137,8 +140,9 @@ export class KinesisPoller {
     let failures = 0;
     while (!this.stopped) {
       try {
+        const startedAt = Date.now();
         await this.discover();
-        this.discovered = true;
+        this.discoveredAt = startedAt;
         failures = 0;
         await this.rediscover.wait(this.options.shardDiscoveryMs);
       } catch (error) {
@@ -266,6 +270,7 @@ export class KinesisPoller {
   private async finish(state: ShardState, checkpoint: boolean): Promise<void> {
     if (checkpoint) await this.options.checkpoints.write(state.id, { shardEnd: true });
     state.finished = true;
+    this.finishedAt = Date.now();
     this.rediscover.wakeAll();
   }
 
