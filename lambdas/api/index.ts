@@ -10,6 +10,7 @@ import { createTokenLookup } from '../../lib/accounts/token-directory';
 import { ApiAuthenticator } from '../../lib/api/auth';
 import { registerApiRoutes } from '../../lib/api/api-routes';
 import { registerProductFeatureRoutes } from '../../lib/api/product-features';
+import { replayProjectSettings } from '../../lib/api/replay-project-settings';
 import { registerSessionRecordingRoutes } from '../../lib/api/session-recordings-api';
 import { FlagDefinitionsStore } from '../../lib/flags/flag-definitions';
 import { registerLocalEvaluationRoutes } from '../../lib/flags/flags-routes';
@@ -48,17 +49,15 @@ const app = (async () => {
   // finish before the answer (within the function's timeout), their status complete.
   const dispatcher = queryDispatcher();
   const queries = new QueryService({ runners: QUERY_RUNNERS, store, cache, logger, ...(dispatcher ? { dispatcher } : { finishAsyncInline: true }) });
-  registerApiRoutes(router, { db, store, kv, cache, queries, onDefinitionsChanged: async (teamId) => void (await definitions.refresh(teamId)) });
-  registerSessionRecordingRoutes(router, {
+  const replaySettings = replayProjectSettings({
     db,
-    store,
-    blobs,
-    auth,
     onReplaySettingsChanged: async (teamId) => {
       const settings = await loadTeamReplaySettings(db, teamId);
       if (settings) await publishReplaySettings(kv, teamId, settings);
     },
   });
+  registerApiRoutes(router, { db, store, kv, cache, queries, projectSettings: [replaySettings], onDefinitionsChanged: async (teamId) => void (await definitions.refresh(teamId)) });
+  registerSessionRecordingRoutes(router, { db, store, blobs, auth });
   // Large answers (a long recording's snapshots, event pages) compressed: Lambda's response caps are 1 MB behind an ALB, 6 MB otherwise.
   return withGzip(withErrorHandling((req) => router.handle(req), logger), { minBytes: 64 * 1024 });
 })();

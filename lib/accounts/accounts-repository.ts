@@ -17,6 +17,8 @@ export interface Team {
   readonly apiToken: string;
   readonly secretApiToken: string | null;
   readonly timezone: string;
+  /** The property filters that drop internal and test users from insights (PostHog's test_account_filters). */
+  readonly testAccountFilters: readonly Record<string, unknown>[];
   readonly createdAt: string;
 }
 
@@ -53,7 +55,7 @@ export function maskKey(value: string): string {
 }
 
 const TEAM_COLUMNS = `id, uuid::text AS uuid, organization_id::text AS organization_id, name, api_token, secret_api_token, timezone,
-  to_json(created_at) #>> '{}' AS created_at`;
+  test_account_filters::text AS test_account_filters, to_json(created_at) #>> '{}' AS created_at`;
 
 interface TeamRow {
   id: string | number;
@@ -63,6 +65,7 @@ interface TeamRow {
   api_token: string;
   secret_api_token: string | null;
   timezone: string;
+  test_account_filters: string;
   created_at: string;
 }
 
@@ -74,6 +77,7 @@ const toTeam = (r: TeamRow): Team => ({
   apiToken: r.api_token,
   secretApiToken: r.secret_api_token,
   timezone: r.timezone,
+  testAccountFilters: JSON.parse(r.test_account_filters) as Record<string, unknown>[],
   createdAt: new Date(r.created_at).toISOString(),
 });
 
@@ -106,6 +110,23 @@ export async function findTeamByToken(db: Sql, apiToken: string): Promise<Team |
 
 export async function findTeamBySecretToken(db: Sql, secret: string): Promise<Team | undefined> {
   const { rows } = await db.query<TeamRow>(`SELECT ${TEAM_COLUMNS} FROM posthog_team WHERE secret_api_token = $1`, [secret]);
+  return rows[0] && toTeam(rows[0]);
+}
+
+/** The project settings a PATCH of the project may change; absent fields stay as they are. */
+export interface TeamSettings {
+  readonly name?: string;
+  readonly timezone?: string;
+  readonly testAccountFilters?: readonly Record<string, unknown>[];
+}
+
+export async function updateTeamSettings(db: Sql, id: number, settings: TeamSettings): Promise<Team | undefined> {
+  const { rows } = await db.query<TeamRow>(
+    `UPDATE posthog_team SET name = COALESCE($2, name), timezone = COALESCE($3, timezone),
+       test_account_filters = COALESCE($4::jsonb, test_account_filters)
+     WHERE id = $1 RETURNING ${TEAM_COLUMNS}`,
+    [id, settings.name ?? null, settings.timezone ?? null, settings.testAccountFilters ? JSON.stringify(settings.testAccountFilters) : null],
+  );
   return rows[0] && toTeam(rows[0]);
 }
 

@@ -17,6 +17,7 @@ import { createEventsApi } from './events-api';
 import { createFeatureFlagsApi } from './feature-flags-api';
 import { createInsightsApi } from './insights-api';
 import { createPersonsApi } from './persons-api';
+import { generalProjectSettings, type ProjectSettingsSection } from './project-settings';
 import { createProjectsApi } from './projects-api';
 import { createQueryApi } from './query-api';
 
@@ -34,12 +35,15 @@ export interface ApiDeps {
   readonly cache?: Cache;
   /** The query service. @default one over every runner in lib/query/runners.ts, on `store` and `cache` */
   readonly queries?: QueryService;
+  /** Project settings beyond the general ones that PATCH of a project changes (e.g. replay-project-settings.ts). */
+  readonly projectSettings?: readonly ProjectSettingsSection[];
 }
 
 /** The PostHog-shaped REST API under /api (projects may also be addressed as environments). */
 export function registerApiRoutes(router: Router, deps: ApiDeps): void {
   const auth = new ApiAuthenticator(deps.db);
-  const projects = createProjectsApi({ db: deps.db, kv: deps.kv, auth });
+  const settings = [generalProjectSettings(deps.db), ...(deps.projectSettings ?? [])];
+  const projects = createProjectsApi({ db: deps.db, kv: deps.kv, auth, settings });
   const events = createEventsApi({ db: deps.db, store: deps.store, auth });
   const persons = createPersonsApi({ db: deps.db, store: deps.store, auth });
   const definitions = { db: deps.db, auth, kv: deps.kv, onDefinitionsChanged: deps.onDefinitionsChanged };
@@ -57,6 +61,9 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
   router.add('GET', '/api/projects', projects.list);
   router.add('POST', '/api/projects', projects.create);
   router.add('GET', '/api/projects/:id', projects.get);
+  router.add('GET', '/api/environments/:id', projects.get);
+  router.add('PATCH', '/api/projects/:id', projects.update);
+  router.add('PATCH', '/api/environments/:id', projects.update);
   router.add('POST', '/api/personal_api_keys', projects.createPersonalApiKey);
   for (const root of ['/api/projects', '/api/environments']) {
     router.add('GET', `${root}/:id/events`, events);

@@ -5,12 +5,15 @@ import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import type { Database } from '../ports/database';
 import type { KeyValueStore } from '../ports/key-value-store';
 import { resolveProject, requireScope, teamsOf, type ApiAuthenticator } from './auth';
+import { createProjectUpdate, type ProjectSettingsSection } from './project-settings';
 import { parseJsonBody } from './request';
 
 export interface ProjectsApiDeps {
   readonly db: Database;
   readonly kv: KeyValueStore;
   readonly auth: ApiAuthenticator;
+  /** The settings sections a project shows and PATCH changes (project-settings.ts). @default none */
+  readonly settings?: readonly ProjectSettingsSection[];
 }
 
 /** A project as PostHog's API shows it. */
@@ -22,6 +25,7 @@ export function projectJson(team: Team): Record<string, unknown> {
     api_token: team.apiToken,
     name: team.name,
     timezone: team.timezone,
+    test_account_filters: team.testAccountFilters,
     created_at: team.createdAt,
     is_demo: false,
     access_control: false,
@@ -29,7 +33,16 @@ export function projectJson(team: Team): Record<string, unknown> {
 }
 
 export function createProjectsApi(deps: ProjectsApiDeps) {
+  const sections = deps.settings ?? [];
+  /** The project with every section's settings. */
+  const full = async (team: Team) => {
+    let shown = projectJson(team);
+    for (const section of sections) shown = { ...shown, ...(await section.read(team)) };
+    return shown;
+  };
   return {
+    update: createProjectUpdate({ db: deps.db, auth: deps.auth, sections, view: projectJson }),
+
     async list(req: HttpRequest): Promise<HttpResponse> {
       const caller = await deps.auth.authenticate(req);
       requireScope(caller, 'project:read');
@@ -40,7 +53,7 @@ export function createProjectsApi(deps: ProjectsApiDeps) {
     async get(req: HttpRequest): Promise<HttpResponse> {
       const caller = await deps.auth.authenticate(req);
       requireScope(caller, 'project:read');
-      return json(200, projectJson(await resolveProject(deps.db, caller, req.params?.id)));
+      return json(200, await full(await resolveProject(deps.db, caller, req.params?.id)));
     },
 
     async create(req: HttpRequest): Promise<HttpResponse> {

@@ -6,14 +6,11 @@ import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import type { AnalyticsStore } from '../ports/analytics-store';
 import type { BlobStore } from '../ports/blob-store';
 import type { Database } from '../ports/database';
-import { PARTS_PREFIX, RETENTION_PERIODS_DAYS, isBlockOf, isRetentionPeriod, sessionPrefix, type RetentionPeriodDays } from '../replay/block-key';
+import { PARTS_PREFIX, RETENTION_PERIODS_DAYS, isBlockOf, sessionPrefix } from '../replay/block-key';
 import { blockLines } from '../replay/block-writer';
 import { deleteRecordingRows, getRecording, listBlocks, listRecordings, type RecordingSummary, type ReplayTopology } from '../replay/recording-queries';
-import { loadTeamReplaySettings, updateTeamReplaySettings } from '../replay/replay-settings';
 import { isValidSessionId } from '../replay/session-id';
 import { ApiAuthenticator, resolveProject, requireScope } from './auth';
-import { projectJson } from './projects-api';
-import { parseJsonBody } from './request';
 import { recordingFiltersOf } from './session-recordings-filters';
 
 export interface SessionRecordingsApiDeps {
@@ -26,16 +23,11 @@ export interface SessionRecordingsApiDeps {
   readonly topology?: ReplayTopology;
   /** @default () => new Date() */
   readonly now?: () => Date;
-  /** Called after a project's replay settings changed (e.g. to drop the remote-config cache). */
-  readonly onReplaySettingsChanged?: (teamId: number) => void | Promise<void>;
 }
 
 /** PostHog's limit on blocks per snapshot request made with a personal API key. */
 const MAX_BLOCKS_PER_REQUEST = 20;
 const DAY_MS = 24 * 3600 * 1000;
-/** PostHog's `session_recording_retention_period` values ↔ days. */
-const RETENTION_NAMES: Record<string, RetentionPeriodDays> = { '30d': 30, '90d': 90, '1y': 365, '5y': 1825 };
-const retentionName = (days: number) => Object.keys(RETENTION_NAMES).find((k) => RETENTION_NAMES[k] === days) ?? `${days}d`;
 
 function personJson(person: PersonView | undefined): Record<string, unknown> | null {
   if (!person) return null;
@@ -158,41 +150,6 @@ export function createSessionRecordingsApi(deps: SessionRecordingsApiDeps) {
       await deleteRecordingRows(deps.store, team.id, recording.sessionId, deps.topology);
       return { status: 204, headers: {} };
     },
-
-    /**
-     * PATCH /api/projects/:id/ with the replay settings: `session_recording_opt_in` (boolean) and
-     * `session_recording_retention_period` ("30d" | "90d" | "1y" | "5y", PostHog's field) or
-     * `session_recording_retention_period_days` (30 | 90 | 365 | 1825). Other fields are refused.
-     */
-    async updateProject(req: HttpRequest): Promise<HttpResponse> {
-      const team = await project(req, 'project:write');
-      const body = parseJsonBody(req);
-      let optIn: boolean | undefined;
-      let retentionDays: RetentionPeriodDays | undefined;
-      for (const [field, value] of Object.entries(body)) {
-        if (field === 'session_recording_opt_in') {
-          if (typeof value !== 'boolean') throw new BadRequestError('invalid_input', 'Must be a boolean.', field);
-          optIn = value;
-        } else if (field === 'session_recording_retention_period') {
-          if (typeof value !== 'string' || !(value in RETENTION_NAMES)) throw new BadRequestError('invalid_choice', `"${String(value)}" is not a valid choice (30d, 90d, 1y, 5y).`, field);
-          retentionDays = RETENTION_NAMES[value];
-        } else if (field === 'session_recording_retention_period_days') {
-          if (!isRetentionPeriod(value)) throw new BadRequestError('invalid_choice', `Must be one of ${RETENTION_PERIODS_DAYS.join(', ')}.`, field);
-          retentionDays = value;
-        } else {
-          throw new BadRequestError('invalid_input', `${field} cannot be changed here (only the session recording settings).`, field);
-        }
-      }
-      const settings = Object.keys(body).length ? await updateTeamReplaySettings(deps.db, team.id, { optIn, retentionDays }) : await loadTeamReplaySettings(deps.db, team.id);
-      if (!settings) throw new NotFoundError('Project not found.');
-      await deps.onReplaySettingsChanged?.(team.id);
-      return json(200, {
-        ...projectJson(team),
-        session_recording_opt_in: settings.optIn,
-        session_recording_retention_period: retentionName(settings.retentionDays),
-        session_recording_retention_period_days: settings.retentionDays,
-      });
-    },
   };
 }
 
@@ -204,13 +161,12 @@ function blockIndex(value: string | null, name: string): number {
 }
 
 /**
- * The recording routes under /api/projects/:id and /api/environments/:id, and PATCH of the project
- * itself for its replay settings (the only project fields that can be changed: see `updateProject`).
+ * The recording routes under /api/projects/:id and /api/environments/:id (the replay settings of
+ * a project are a section of its PATCH: replay-project-settings.ts).
  */
 export function registerSessionRecordingRoutes(router: Router, deps: SessionRecordingsApiDeps): ReturnType<typeof createSessionRecordingsApi> {
   const api = createSessionRecordingsApi(deps);
   for (const root of ['/api/projects', '/api/environments']) {
-    router.add('PATCH', `${root}/:id`, api.updateProject);
     const base = `${root}/:id/session_recordings`;
     router.add('GET', base, api.list);
     router.add('GET', `${base}/:sessionId`, api.retrieve);

@@ -2,6 +2,7 @@ import type { TokenLookup } from '../accounts/token-lookup';
 import { ApiAuthenticator } from '../api/auth';
 import { registerApiRoutes } from '../api/api-routes';
 import { registerProductFeatureRoutes } from '../api/product-features';
+import { replayProjectSettings } from '../api/replay-project-settings';
 import { registerSessionRecordingRoutes } from '../api/session-recordings-api';
 import { CAPTURE_PATHS, createCaptureHandler } from '../capture/capture-handler';
 import type { FlagDataSource } from '../flags/flag-data-source';
@@ -60,6 +61,7 @@ export function buildRouter(deps: RouteDeps): Router {
   registerProductFeatureRoutes(router, deps.tokens);
 
   router.add(['GET', 'HEAD'], '/_health', deps.health);
+  const settings = deps.settings;
   registerApiRoutes(router, {
     db: deps.db,
     cache: deps.cache,
@@ -69,14 +71,8 @@ export function buildRouter(deps: RouteDeps): Router {
       await deps.definitions.refresh(teamId);
       deps.flagData.forgetTeam?.(teamId);
     },
+    projectSettings: [replayProjectSettings({ db: deps.db, onReplaySettingsChanged: (teamId) => ('forget' in settings ? settings.forget(teamId) : undefined) })],
   });
-  const settings = deps.settings;
-  registerSessionRecordingRoutes(router, {
-    db: deps.db,
-    store: deps.store,
-    blobs: deps.blobs,
-    auth,
-    onReplaySettingsChanged: (teamId) => ('forget' in settings ? settings.forget(teamId) : undefined),
-  });
+  registerSessionRecordingRoutes(router, { db: deps.db, store: deps.store, blobs: deps.blobs, auth });
   return router;
 }

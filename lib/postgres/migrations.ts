@@ -274,4 +274,14 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX posthog_annotation_organization ON posthog_annotation (organization_id) WHERE scope = 'organization'`,
     ],
   },
+  {
+    version: 6,
+    name: 'project_settings',
+    statements: [
+      // PostHog's "filter out internal and test users": the property filters insights apply when
+      // asked to (filterTestAccounts). New and existing projects start with PostHog's default.
+      `ALTER TABLE posthog_team ADD COLUMN IF NOT EXISTS test_account_filters jsonb NOT NULL
+         DEFAULT '[{"key": "$host", "type": "event", "value": "^(localhost|127\\\\.0\\\\.0\\\\.1)($|:)", "operator": "not_regex"}]'`,
+    ],
+  },
 ];

@@ -97,6 +97,38 @@ describe('projects and keys', () => {
     expect(escalate.status).toBe(403);
   });
 
+  it('PATCH of a project changes its name, time zone, test-account filters and replay settings, refusing bad fields before writing any', async () => {
+    const key = platform.personalApiKey;
+    const before = await call('/api/projects/@current/', key);
+    expect(before.body).toMatchObject({
+      name: platform.team.name,
+      timezone: 'UTC',
+      test_account_filters: [{ key: '$host', type: 'event', operator: 'not_regex', value: '^(localhost|127\\.0\\.0\\.1)($|:)' }],
+      session_recording_opt_in: false,
+    });
+    const filters = [{ key: 'email', type: 'person', operator: 'not_icontains', value: '@hedgerow.test' }];
+    const patched = await call('/api/projects/@current/', key, { method: 'PATCH', body: JSON.stringify({ name: ' Renamed ', timezone: 'Europe/Berlin', test_account_filters: filters }) });
+    expect(patched).toMatchObject({ status: 200, body: { id: platform.team.id, name: 'Renamed', timezone: 'Europe/Berlin', test_account_filters: filters, session_recording_opt_in: false } });
+    expect((await call(`/api/environments/${platform.team.id}/`, key)).body).toMatchObject({ name: 'Renamed', timezone: 'Europe/Berlin', test_account_filters: filters });
+
+    const bad: [Record<string, unknown>, string][] = [
+      [{ timezone: 'Mars/Olympus' }, 'timezone'],
+      [{ name: '' }, 'name'],
+      [{ test_account_filters: 'none' }, 'test_account_filters'],
+      [{ test_account_filters: [{ key: 'x', type: 'weird' }] }, 'test_account_filters'],
+      [{ name: 'Never saved', session_recording_opt_in: 'yes' }, 'session_recording_opt_in'],
+      [{ api_token: 'phc_mine' }, 'api_token'],
+    ];
+    for (const [body, attr] of bad) {
+      const res = await call('/api/projects/@current/', key, { method: 'PATCH', body: JSON.stringify(body) });
+      expect(res).toMatchObject({ status: 400, body: { attr } });
+    }
+    expect((await call('/api/projects/@current/', key)).body.name).toBe('Renamed');
+    expect((await call('/api/projects/@current/', readOnlyKey, { method: 'PATCH', body: JSON.stringify({ name: 'x' }) })).status).toBe(403);
+    expect((await call(`/api/projects/${otherOrgProject}/`, key, { method: 'PATCH', body: JSON.stringify({ name: 'x' }) })).status).toBe(404);
+    await call('/api/projects/@current/', key, { method: 'PATCH', body: JSON.stringify({ name: platform.team.name, timezone: 'UTC' }) });
+  });
+
   it("never shows another organisation's project", async () => {
     for (const route of ['/', '/events/', '/persons/']) {
       const res = await call(`/api/projects/${otherOrgProject}${route}`, platform.personalApiKey);

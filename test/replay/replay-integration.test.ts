@@ -11,6 +11,10 @@ import { createOrganization, createPersonalApiKey, createTeam, createUser, type 
 import type { TeamRef, TokenLookup } from '../../lib/accounts/token-lookup';
 import { FileLog } from '../../lib/adapters/local/file-log/file-log';
 import { LogConsumer } from '../../lib/adapters/local/file-log/log-consumer';
+import { ApiAuthenticator } from '../../lib/api/auth';
+import { createProjectUpdate, generalProjectSettings } from '../../lib/api/project-settings';
+import { projectJson } from '../../lib/api/projects-api';
+import { replayProjectSettings } from '../../lib/api/replay-project-settings';
 import { registerSessionRecordingRoutes } from '../../lib/api/session-recordings-api';
 import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
 import { Router, withErrorHandling } from '../../lib/http/router';
@@ -80,7 +84,9 @@ beforeAll(async () => {
   consumer.start();
   capture = createReplayCaptureHandler({ bus: log, tokens, logger: silentLogger });
   const router = new Router();
-  registerSessionRecordingRoutes(router, { db, store, blobs, onReplaySettingsChanged: (id) => void settings.forgotten.push(id) });
+  registerSessionRecordingRoutes(router, { db, store, blobs });
+  const replaySettings = replayProjectSettings({ db, onReplaySettingsChanged: (id) => void settings.forgotten.push(id) });
+  router.add('PATCH', '/api/projects/:id', createProjectUpdate({ db, auth: new ApiAuthenticator(db), sections: [generalProjectSettings(db), replaySettings], view: projectJson }));
   api = withErrorHandling((req) => router.handle(req), silentLogger);
 }, 60_000);
 
@@ -139,7 +145,7 @@ describe('recording a session and reading it back', () => {
     expect(sessionRecordingConfig()).toMatchObject({ endpoint: '/s/', consoleLogRecordingEnabled: true, recorderVersion: 'v2' });
     expect((await call('PATCH', `/api/projects/${otherTeam.id}/`, key, { session_recording_opt_in: true })).status).toBe(200);
 
-    for (const [body, attr] of [[{ session_recording_opt_in: 'yes' }, 'session_recording_opt_in'], [{ session_recording_retention_period: '2y' }, 'session_recording_retention_period'], [{ name: 'x' }, 'name']] as const) {
+    for (const [body, attr] of [[{ session_recording_opt_in: 'yes' }, 'session_recording_opt_in'], [{ session_recording_retention_period: '2y' }, 'session_recording_retention_period'], [{ api_token: 'phc_x' }, 'api_token']] as const) {
       const bad = await call('PATCH', `/api/projects/${team.id}/`, key, body);
       expect(bad.status).toBe(400);
       expect(bad.body.attr).toBe(attr);
