@@ -7,6 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { QUERY_RESULTS_PREFIX } from '../lib/query/query-state';
 import { PARTS_PREFIX, RETENTION_PERIODS_DAYS, retentionPrefix } from '../lib/replay/block-key';
 import type { ProfileSettings } from './profiles';
 
@@ -79,7 +80,12 @@ export class DataStack extends Stack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 's3/blobs/',
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }, ...replayLifecycleRules()],
+      lifecycleRules: [
+        { abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        ...replayLifecycleRules(),
+        // Query statuses and results too large for DynamoDB: they outlive the longest cache TTL (1 day) by a day.
+        { id: 'query-results', prefix: QUERY_RESULTS_PREFIX, expiration: Duration.days(2) },
+      ],
       removalPolicy,
     });
 

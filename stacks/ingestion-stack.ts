@@ -4,12 +4,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { AlbFrontDoor } from './constructs/alb-front-door';
+import { AsyncInvokeTarget } from './constructs/async-invoke-target';
 import { HedgerowFunction, type LogLevel } from './constructs/hedgerow-function';
 import { HttpApiFrontDoor } from './constructs/http-api-front-door';
 import { KinesisConsumer } from './constructs/kinesis-consumer';
 import type { DataStack } from './data-stack';
 import { connectDatabase, databasePlacement, type DatabaseMode } from './database-access';
 import type { FrontDoor, ProfileSettings } from './profiles';
+import { QUERY_JOB_DEADLINE_SECONDS } from '../lib/query/query-job';
+import { QUERY_RESULTS_PREFIX } from '../lib/query/query-state';
 import { PARTS_PREFIX, REPLAY_PREFIX } from '../lib/replay/block-key';
 
 /** Object keys of the dead-letter store (lib/dead-letters): consumers only ever add to it. */
@@ -17,6 +20,10 @@ const DEAD_LETTERS = 'dead-letters/*';
 /** Replay blocks (`replay/<N>d/<team>/<session>/…`) and parts of oversized events (lib/replay/block-key.ts). */
 const REPLAY_BLOCKS = `${REPLAY_PREFIX}*`;
 const REPLAY_PARTS = `${PARTS_PREFIX}*`;
+/** Query statuses and results too large for a DynamoDB item (lib/adapters/blob-spilling-cache.ts). */
+const QUERY_RESULTS = `${QUERY_RESULTS_PREFIX}*`;
+/** The query worker's timeout: far above max_execution_time (25 s) plus a cold start and an Aurora resume, yet bounded. */
+const QUERY_WORKER_TIMEOUT = Duration.minutes(5);
 
 export interface IngestionStackProps extends StackProps {
   readonly data: DataStack;
@@ -44,6 +51,9 @@ export class IngestionStack extends Stack {
   readonly ingestionConsumer: HedgerowFunction;
   readonly clickhouseLoader: HedgerowFunction;
   readonly api: HedgerowFunction;
+  /** Runs the background queries the api dispatches (asynchronous invokes). */
+  readonly queryWorker: HedgerowFunction;
+  readonly queryWorkerInvokes: AsyncInvokeTarget;
   readonly flags: HedgerowFunction;
   /** What the front door invokes for /flags: the `live` alias when flags keeps warm environments, else the function. */
   readonly flagsTarget: lambda.IFunction;
@@ -156,6 +166,36 @@ export class IngestionStack extends Stack {
     this.blobs(data).grantDelete(this.api, REPLAY_BLOCKS);
     this.blobs(data).grantDelete(this.api, REPLAY_PARTS);
     this.acknowledgeReplayGrants(this.api, data, 'The recordings API reads any block of a recording (keys are content-addressed per session) and deletes a whole recording;', [REPLAY_BLOCKS, REPLAY_PARTS]);
+    this.grantQueryResults(this.api, data);
+
+    // --- query worker: background queries (refresh=async), the api's data access, no HTTP --------
+    this.queryWorker = new HedgerowFunction(this, 'QueryWorker', {
+      name: 'query-worker',
+      description: 'Hedgerow query worker: async queries the API dispatches; statuses and results into the shared cache',
+      memorySize: 1024,
+      timeout: QUERY_WORKER_TIMEOUT,
+      logLevel,
+      environment: {
+        HEDGEROW_KV_TABLE: data.kvTable.tableName,
+        HEDGEROW_CLICKHOUSE_SECRET_ARN: data.clickhouseSecret.secretArn,
+        HEDGEROW_BLOB_BUCKET: data.blobBucket.bucketName,
+      },
+    });
+    connectDatabase(this.queryWorker, data, 'data-api');
+    // The shared query cache only (KeyValueCache's `cache:` keys), never tokens or definitions.
+    grantKeyPrefixes(this.queryWorker, data, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], ['cache:*']);
+    data.clickhouseSecret.grantRead(this.queryWorker);
+    this.grantQueryResults(this.queryWorker, data);
+    this.queryWorkerInvokes = new AsyncInvokeTarget(this, 'QueryWorkerInvokes', {
+      target: this.queryWorker,
+      invokers: [this.api],
+      environmentVariable: 'HEDGEROW_QUERY_WORKER_FUNCTION',
+      // One retry: a failing query is recorded and returns, so only infrastructure failures (cold
+      // start, an unreachable engine) come back, and runJob never runs a job twice at once.
+      retryAttempts: 1,
+      // Event age plus one run stays within the job's deadline, after which the api reports it failed.
+      maxEventAge: Duration.seconds(QUERY_JOB_DEADLINE_SECONDS).minus(QUERY_WORKER_TIMEOUT),
+    });
 
     // --- flags: /flags, /decide, remote config, posthog-js bundles (DynamoDB only: no VPC, no Aurora)
     this.flags = new HedgerowFunction(this, 'Flags', {
@@ -238,6 +278,15 @@ export class IngestionStack extends Stack {
     for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
       Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
     }
+  }
+
+  /** Reads and writes query statuses and results kept in the bucket (content-addressed; the bucket expires them). */
+  private grantQueryResults(fn: HedgerowFunction, data: DataStack): void {
+    this.blobs(data).grantRead(fn, QUERY_RESULTS);
+    this.blobs(data).grantPut(fn, QUERY_RESULTS);
+    const reason = 'Scoped to the query-results prefix: object keys are content hashes, so the key needs a wildcard; S3\'s grant helpers use action wildcards (s3:GetObject*, s3:GetBucket*, s3:List*, s3:Abort*).';
+    Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${data.blobBucketArnExportName}/${QUERY_RESULTS}]`, reason });
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:Abort*']) Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
   }
 
   /** Lets a consumer put poison records into the dead-letter store, and nothing else in the bucket. */

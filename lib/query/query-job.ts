@@ -11,6 +11,13 @@ export type QueryScope = Pick<QueryContext, 'teamId' | 'timezone' | 'loadAction'
 /** The loaders of a scope: functions, so the worker rebuilds them from its own database. */
 export type ScopeLoaders = Pick<QueryScope, 'loadAction' | 'loadCohort'>;
 
+/**
+ * How long a dispatched query may stay pending before it is reported failed: queueing (Lambda keeps
+ * an event for the worker's maximum event age), retries, cold start and the query itself. The stack
+ * derives the worker's event age and timeout from it (stacks/constructs/async-invoke-target.ts).
+ */
+export const QUERY_JOB_DEADLINE_SECONDS = 600;
+
 /** A job is an invocation payload: larger ones are refused by Lambda's asynchronous invoke. */
 export const MAX_JOB_BYTES = 256 * 1024;
 

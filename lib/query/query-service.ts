@@ -21,7 +21,7 @@ import type { QueryDispatcher, QueryJob } from '../ports/query-dispatcher';
 import { ConcurrencySlots } from './concurrency-slots';
 import { QueryCancelledError, QueryTimeoutError, queryErrorOf } from './errors';
 import { clickHouseQueryId, killQuery, limitedStore } from './limited-store';
-import { jobOf, scopeOfJob, type QueryScope, type ScopeLoaders } from './query-job';
+import { QUERY_JOB_DEADLINE_SECONDS, jobOf, scopeOfJob, type QueryScope, type ScopeLoaders } from './query-job';
 import { cacheKeyOf, unwrapQuery, type RefreshMode } from './query-request';
 import { QueryState, type CacheEntry, type QueryStatus, type StatusRecord } from './query-state';
 import { DEFAULT_QUERY_LIMITS, type QueryContext, type QueryLimits, type QueryResponse, type QueryRunner } from './types';
@@ -56,7 +56,7 @@ export interface QueryServiceOptions {
   readonly finishAsyncInline?: boolean;
   /** Hands background queries to workers (`runJob`) instead of running them here. @default - run them here */
   readonly dispatcher?: QueryDispatcher;
-  /** How long a dispatched query may stay pending (queueing, cold start, the query) before it is reported failed. @default 600 */
+  /** How long a dispatched query may stay pending (queueing, cold start, the query) before it is reported failed. @default QUERY_JOB_DEADLINE_SECONDS (600) */
   readonly dispatchDeadlineSeconds?: number;
   /** How often a worker re-reads the status of its job, to stop when it was cancelled elsewhere. @default 1000 */
   readonly cancelPollMs?: number;
@@ -321,7 +321,7 @@ export class QueryService {
       throw new ConflictError('A query with this client_query_id is already running.');
     }
     const status = this.state.newStatus(scope.teamId, id, true, false);
-    const extras: RecordExtras = { deadline: new Date(Date.parse(status.start_time) + (this.options.dispatchDeadlineSeconds ?? 600) * 1000).toISOString() };
+    const extras: RecordExtras = { deadline: new Date(Date.parse(status.start_time) + (this.options.dispatchDeadlineSeconds ?? QUERY_JOB_DEADLINE_SECONDS) * 1000).toISOString() };
     await this.state.writeStatus(scope.teamId, status, extras);
     try {
       await dispatcher.dispatch(jobOf(scope, source, key, id));

@@ -24,7 +24,7 @@ describe('esbuild bundling', () => {
           dir: path.join(assembly.directory, `asset.${String(r.Properties.Code.S3Key).replace(/\.zip$/, '')}`),
         })),
     );
-    expect(bundles.map((b) => b.name).sort()).toEqual(['api', 'capture', 'clickhouse-loader', 'flags', 'ingestion-consumer', 'migrate', 'replay-consumer']);
+    expect(bundles.map((b) => b.name).sort()).toEqual(['api', 'capture', 'clickhouse-loader', 'flags', 'ingestion-consumer', 'migrate', 'query-worker', 'replay-consumer']);
     for (const { name, dir } of bundles) {
       const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
       expect(fs.existsSync(path.join(dir, 'index.js.map'))).toBe(true);

@@ -112,11 +112,11 @@ describe.each(PROFILES)('DataStack (%s)', (profile) => {
     data.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/blobs/' }) });
   });
 
-  test('the blob bucket expires replay blocks per retention prefix and stale parts after two days', () => {
+  test('the blob bucket expires replay blocks per retention prefix, stale parts and large query results after two days', () => {
     const blobs = Object.values(resourcesOf(data, 'AWS::S3::Bucket')).find((b) => b.Properties.LoggingConfiguration?.LogFilePrefix === 's3/blobs/');
     const rules = blobs?.Properties.LifecycleConfiguration.Rules as { Prefix?: string; ExpirationInDays?: number; Status: string }[];
     const expiring = Object.fromEntries(rules.filter((r) => r.Prefix).map((r) => [r.Prefix, r.ExpirationInDays]));
-    expect(expiring).toEqual({ 'replay/30d/': 30, 'replay/90d/': 90, 'replay/365d/': 365, 'replay/1825d/': 1825, 'replay-parts/': 2 });
+    expect(expiring).toEqual({ 'replay/30d/': 30, 'replay/90d/': 90, 'replay/365d/': 365, 'replay/1825d/': 1825, 'replay-parts/': 2, 'query-results/': 2 });
     for (const r of rules) expect(r.Status).toBe('Enabled');
     // Nothing else in the bucket (dead letters) expires.
     expect(rules.filter((r) => !r.Prefix && r.ExpirationInDays !== undefined)).toEqual([]);

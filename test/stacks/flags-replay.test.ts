@@ -124,15 +124,15 @@ describe.each(PROFILES)('flags and replay on AWS (%s)', (profile) => {
     });
   });
 
-  test('least-privilege S3 grants: the consumer writes blocks and handles parts, the API reads and deletes, neither beyond the replay prefixes', () => {
+  test('least-privilege S3 grants: the consumer writes blocks and handles parts, the API reads and deletes recordings (and keeps large query results), nothing beyond those prefixes', () => {
     const consumer = statementsOf(ingestion, 'replay-consumer');
     expect(s3Patterns(consumer, 's3:PutObject')).toEqual(['dead-letters/*', 'replay-parts/*', 'replay/*']);
     expect(s3Patterns(consumer, 's3:GetObject*')).toEqual(['replay-parts/*']);
     expect(s3Patterns(consumer, 's3:DeleteObject*')).toEqual(['replay-parts/*']);
     const api = statementsOf(ingestion, 'api');
-    expect(s3Patterns(api, 's3:GetObject*')).toEqual(['replay/*']);
+    expect(s3Patterns(api, 's3:GetObject*')).toEqual(['query-results/*', 'replay/*']);
     expect(s3Patterns(api, 's3:DeleteObject*')).toEqual(['replay-parts/*', 'replay/*']);
-    expect(s3Patterns(api, 's3:PutObject')).toEqual([]);
+    expect(s3Patterns(api, 's3:PutObject')).toEqual(['query-results/*']);
     // Settings come from DynamoDB (read only), ClickHouse from its secret; no database grant, no VPC.
     expect(actionsOf(consumer).filter((a) => /^(rds|rds-data):/.test(a))).toEqual([]);
     expect(actionsOf(consumer).filter((a) => /^dynamodb:/.test(a) && !/Get|Describe|Query|Scan|ConditionCheck/.test(a))).toEqual([]);

@@ -17,6 +17,7 @@ const CONTRACT = new Set([
   'HEDGEROW_DATABASE_NAME',
   'HEDGEROW_DATABASE_HOST',
   'HEDGEROW_REDIS_URL',
+  'HEDGEROW_QUERY_WORKER_FUNCTION',
   'LOG_LEVEL',
   'NODE_OPTIONS',
 ]);
@@ -28,7 +29,7 @@ describe.each(PROFILES)('IngestionStack (%s)', (profile) => {
 
   test('every Hedgerow function: Node 22 on ARM64, JSON logs to its own group, X-Ray, contract env names', () => {
     const fns = [...hedgerowFunctions(ingestion), ...hedgerowFunctions(migration)];
-    expect(fns).toHaveLength(7);
+    expect(fns).toHaveLength(8);
     for (const { props } of fns) {
       expect(props.Runtime).toBe('nodejs22.x');
       expect(props.Architectures).toEqual(['arm64']);
@@ -69,19 +70,19 @@ describe.each(PROFILES)('IngestionStack (%s)', (profile) => {
     expect(settings.clickhouseLoader.maxBatchingWindow.toSeconds()).toBeGreaterThan(settings.ingestionConsumer.maxBatchingWindow.toSeconds());
   });
 
-  test('one encrypted, TLS-only dead-letter queue per consumer', () => {
+  test('one encrypted, TLS-only dead-letter queue per consumer and for the query worker', () => {
     const queues = Object.values(resourcesOf(ingestion, 'AWS::SQS::Queue'));
-    expect(queues).toHaveLength(3);
+    expect(queues).toHaveLength(4);
     for (const q of queues) expect(q.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     const policies = Object.values(resourcesOf(ingestion, 'AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(4);
     for (const p of policies) {
       expect(p.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     }
   });
 
   test(lean ? 'every function stays outside the VPC; Postgres through the Data API' : 'only the ingestion consumer runs in the VPC, through RDS Proxy', () => {
-    for (const name of ['capture', 'clickhouse-loader', 'api', 'flags', 'replay-consumer']) expect(hedgerowFunction(ingestion, name).props.VpcConfig).toBeUndefined();
+    for (const name of ['capture', 'clickhouse-loader', 'api', 'query-worker', 'flags', 'replay-consumer']) expect(hedgerowFunction(ingestion, name).props.VpcConfig).toBeUndefined();
     expect(hedgerowFunction(migration, 'migrate').props.VpcConfig).toBeUndefined();
     const consumer = hedgerowFunction(ingestion, 'ingestion-consumer').props;
     const env = consumer.Environment.Variables;
@@ -96,6 +97,48 @@ describe.each(PROFILES)('IngestionStack (%s)', (profile) => {
       expect(JSON.stringify(env.HEDGEROW_REDIS_URL)).toContain('rediss://');
     }
     expect(hedgerowFunction(ingestion, 'api').props.Environment.Variables.HEDGEROW_DATABASE_MODE).toBe('data-api');
+  });
+
+  test('the query worker: invoked asynchronously by the api alone, bounded retries and event age, failures to SQS, the api\'s data access', () => {
+    const worker = hedgerowFunction(ingestion, 'query-worker');
+    const api = hedgerowFunction(ingestion, 'api');
+    // Far above max_execution_time, within the job deadline together with the event age.
+    expect(worker.props.Timeout).toBe(300);
+    expect(worker.props.Timeout).toBeGreaterThan(api.props.Timeout * 5);
+    expect(worker.props.VpcConfig).toBeUndefined();
+    expect(Object.keys(worker.props.Environment.Variables).sort()).toEqual(
+      ['HEDGEROW_BLOB_BUCKET', 'HEDGEROW_CLICKHOUSE_SECRET_ARN', 'HEDGEROW_DATABASE_CLUSTER_ARN', 'HEDGEROW_DATABASE_MODE', 'HEDGEROW_DATABASE_NAME', 'HEDGEROW_DATABASE_SECRET_ARN', 'HEDGEROW_KV_TABLE', 'LOG_LEVEL'],
+    );
+    ingestion.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: worker.id },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 1,
+      MaximumEventAgeInSeconds: 300,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^QueryWorkerInvokesFailures'), 'Arn'] } } },
+    });
+    expect(api.props.Environment.Variables.HEDGEROW_QUERY_WORKER_FUNCTION).toEqual({ Ref: worker.id });
+
+    const invokes = Object.values(resourcesOf(ingestion, 'AWS::IAM::Policy')).flatMap((p) =>
+      p.Properties.PolicyDocument.Statement.filter((st: { Action: string | string[] }) => [st.Action].flat().includes('lambda:InvokeFunction')).map((st: { Resource: unknown }) => ({
+        role: p.Properties.Roles[0].Ref as string,
+        resources: JSON.stringify(st.Resource),
+      })),
+    );
+    expect(invokes).toHaveLength(1);
+    expect(invokes[0].role.startsWith(api.id.replace(/Function[0-9A-F]{8}$/, 'Role'))).toBe(true);
+    expect(invokes[0].resources).toContain(worker.id);
+    expect(invokes[0].resources).not.toContain(api.id);
+
+    // DynamoDB: only the shared query cache's keys; S3: only the query-results prefix.
+    const workerRole = worker.id.replace(/Function[0-9A-F]{8}$/, 'Role');
+    const statements = Object.values(resourcesOf(ingestion, 'AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles[0].Ref.startsWith(workerRole))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const dynamo = statements.filter((st: { Action: string | string[] }) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toEqual([expect.objectContaining({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['cache:*'] } } })]);
+    const s3Resources = JSON.stringify(statements.filter((st: { Action: string | string[] }) => [st.Action].flat().some((a) => a.startsWith('s3:'))).map((st: { Resource: unknown }) => st.Resource));
+    expect(s3Resources).toContain('/query-results/*');
+    expect(s3Resources).not.toMatch(/replay|dead-letters/);
   });
 
   test(lean ? 'capture has no provisioned concurrency' : 'capture keeps warm environments behind the live alias', () => {
