@@ -166,7 +166,7 @@ export class QueryService {
     let { status, errorStatus } = record;
     // A background query whose process (or worker) went away never completes: report it as failed.
     if (!status.complete && !this.running.has(runKey(teamId, id)) && this.now().getTime() > this.deadlineOf(record)) {
-      status = this.failed(status, 'The query did not complete.');
+      status = this.state.failed(status, 'The query did not complete.');
       errorStatus = 500;
     }
     const httpStatus = !status.complete ? 202 : status.error ? (errorStatus ?? 500) : 200;
@@ -181,7 +181,7 @@ export class QueryService {
     const record = await this.state.readStatus(teamId, id);
     if (record && !record.status.complete) {
       const cancelled = new QueryCancelledError();
-      await this.state.writeStatus(teamId, this.failed(record.status, cancelled.message), { ...record, errorStatus: cancelled.status });
+      await this.state.writeStatus(teamId, this.state.failed(record.status, cancelled.message), { ...record, errorStatus: cancelled.status });
     }
     return local !== undefined || record !== undefined;
   }
@@ -200,7 +200,7 @@ export class QueryService {
     const now = this.now().getTime();
     if (record.status.pickup_time && now < Date.parse(record.status.pickup_time) + this.guardMs()) return 'running';
     if (now + this.guardMs() > this.deadlineOf(record)) {
-      await this.state.writeStatus(teamId, this.failed(record.status, 'The query waited too long for a worker. Try again.'), { ...extras, errorStatus: 503 });
+      await this.state.writeStatus(teamId, this.state.failed(record.status, 'The query waited too long for a worker. Try again.'), { ...extras, errorStatus: 503 });
       return 'failed';
     }
     const status: QueryStatus = { ...record.status, pickup_time: this.now().toISOString() };
@@ -210,9 +210,9 @@ export class QueryService {
       const { source, runner } = this.resolve(job.query);
       return this.execute(runner, source, scopeOfJob(job, loaders), job.cacheKey, id, { controller, release: this.slots.acquire(teamId) });
     });
-    const stopWatching = this.watchCancellation(teamId, id, controller);
+    const stopWatching = this.state.watchCancellation(teamId, id, controller, this.options.cancelPollMs ?? 1000);
     try {
-      const settled = await this.settle(teamId, status, extras, controller, run);
+      const settled = await this.state.settle(teamId, status, extras, controller, run);
       return settled === undefined ? 'settled' : settled.error ? 'failed' : 'completed';
     } finally {
       stopWatching();
@@ -231,9 +231,6 @@ export class QueryService {
     return record.deadline ? Date.parse(record.deadline) : Date.parse(record.status.start_time) + (this.limits.maxExecutionTimeSeconds + 60) * 1000;
   }
 
-  private failed(status: QueryStatus, message: string): QueryStatus {
-    return { ...status, complete: true, error: true, error_message: message, end_time: this.now().toISOString() };
-  }
 
   /** Runs the query now, caches and returns its response (with the cache fields). */
   private async execute(
@@ -309,7 +306,7 @@ export class QueryService {
       release();
       throw error;
     }
-    const settled = this.settle(scope.teamId, status, {}, controller, this.execute(runner, source, scope, key, id, { controller, release }));
+    const settled = this.state.settle(scope.teamId, status, {}, controller, this.execute(runner, source, scope, key, id, { controller, release }));
     if (this.options.finishAsyncInline) return (await settled) ?? status;
     return status;
   }
@@ -327,52 +324,10 @@ export class QueryService {
       await dispatcher.dispatch(jobOf(scope, source, key, id));
     } catch (error) {
       // Nothing will run it: its status says so now rather than at the deadline.
-      await this.state.writeStatus(scope.teamId, this.failed(status, 'The query could not be started. Try again.'), { ...extras, errorStatus: 503 }).catch(() => undefined);
+      await this.state.writeStatus(scope.teamId, this.state.failed(status, 'The query could not be started. Try again.'), { ...extras, errorStatus: 503 }).catch(() => undefined);
       throw error;
     }
     return status;
-  }
-
-  /**
-   * Records how a background run ended, unless its status was completed meanwhile (a cancel here
-   * or in another process keeps its answer). Undefined when it left the status alone.
-   */
-  private async settle(teamId: number, status: QueryStatus, extras: RecordExtras, controller: AbortController, run: Promise<QueryResponse>): Promise<QueryStatus | undefined> {
-    const completedElsewhere = async () => controller.signal.aborted || (await this.state.readStatus(teamId, status.id))?.status.complete === true;
-    return run
-      .then(
-        async (response): Promise<QueryStatus | undefined> => {
-          if (await completedElsewhere()) return undefined;
-          const done = { ...status, complete: true, results: response, end_time: this.now().toISOString() };
-          await this.state.writeStatus(teamId, done, extras);
-          return done;
-        },
-        async (error: unknown): Promise<QueryStatus | undefined> => {
-          const failure = error as { status?: unknown; exposeMessage?: unknown; message?: unknown };
-          const exposed = typeof failure.status === 'number' && failure.exposeMessage === true;
-          if (!exposed) this.options.logger?.error('background query failed', { teamId, queryId: status.id, error });
-          if ((await this.state.readStatus(teamId, status.id))?.status.complete) return undefined;
-          const failed = this.failed(status, exposed ? String(failure.message) : 'The query failed.');
-          await this.state.writeStatus(teamId, failed, { ...extras, errorStatus: exposed ? (failure.status as number) : 500 });
-          return failed;
-        },
-      )
-      .catch((error: unknown) => {
-        this.options.logger?.error('could not record a query status', { teamId, queryId: status.id, error });
-        return undefined;
-      });
-  }
-
-  /** Aborts a worker's run once its status is completed elsewhere (a DELETE on the api): KILL QUERY may not reach it. */
-  private watchCancellation(teamId: number, id: string, controller: AbortController): () => void {
-    const timer = setInterval(() => {
-      this.state.readStatus(teamId, id).then(
-        (record) => record?.status.complete && controller.abort(new QueryCancelledError()),
-        () => undefined,
-      );
-    }, this.options.cancelPollMs ?? 1000);
-    timer.unref?.();
-    return () => clearInterval(timer);
   }
 
   private async kill(queryId: string): Promise<void> {

@@ -1,11 +1,12 @@
 /**
  * What the query service shares between its instances (and with the query worker), in the
  * shared cache: the status of every async query (PostHog's QueryStatus, by team and query id)
- * and the result cache (by team and cache key). A failing cache degrades to running queries; a
+ * from pending to its outcome, and the result cache (by team and cache key). A failing cache degrades to running queries; a
  * status that cannot be written fails the request, as the client could never follow it.
  */
 import type { Logger } from '../observability/logger';
 import type { Cache } from '../ports/cache';
+import { QueryCancelledError } from './errors';
 import type { QueryResponse } from './types';
 
 /** How long a status is kept after its query started. */
@@ -132,5 +133,52 @@ export class QueryState {
   async writeStatus(teamId: number, status: QueryStatus, record: Omit<StatusRecord, 'status'> = {}): Promise<void> {
     const value: StatusRecord = { status, ...(record.errorStatus === undefined ? {} : { errorStatus: record.errorStatus }), ...(record.deadline ? { deadline: record.deadline } : {}) };
     await this.options.cache.set(`query_status:${teamId}:${status.id}`, JSON.stringify(value), STATUS_TTL_SECONDS);
+  }
+
+  /** The status, completed as failed now with this message. */
+  failed(status: QueryStatus, message: string): QueryStatus {
+    return { ...status, complete: true, error: true, error_message: message, end_time: this.options.now().toISOString() };
+  }
+
+  /**
+   * Records how a background run ended, unless its status was completed meanwhile (a cancel here
+   * or in another process keeps its answer). Undefined when it left the status alone.
+   */
+  async settle(teamId: number, status: QueryStatus, extras: Omit<StatusRecord, 'status'>, controller: AbortController, run: Promise<QueryResponse>): Promise<QueryStatus | undefined> {
+    const completedElsewhere = async () => controller.signal.aborted || (await this.readStatus(teamId, status.id))?.status.complete === true;
+    return run
+      .then(
+        async (response): Promise<QueryStatus | undefined> => {
+          if (await completedElsewhere()) return undefined;
+          const done = { ...status, complete: true, results: response, end_time: this.options.now().toISOString() };
+          await this.writeStatus(teamId, done, extras);
+          return done;
+        },
+        async (error: unknown): Promise<QueryStatus | undefined> => {
+          const failure = error as { status?: unknown; exposeMessage?: unknown; message?: unknown };
+          const exposed = typeof failure.status === 'number' && failure.exposeMessage === true;
+          if (!exposed) this.options.logger?.error('background query failed', { teamId, queryId: status.id, error });
+          if ((await this.readStatus(teamId, status.id))?.status.complete) return undefined;
+          const failed = this.failed(status, exposed ? String(failure.message) : 'The query failed.');
+          await this.writeStatus(teamId, failed, { ...extras, errorStatus: exposed ? (failure.status as number) : 500 });
+          return failed;
+        },
+      )
+      .catch((error: unknown) => {
+        this.options.logger?.error('could not record a query status', { teamId, queryId: status.id, error });
+        return undefined;
+      });
+  }
+
+  /** Aborts a worker's run once its status is completed elsewhere (a DELETE on the api): KILL QUERY may not reach it. */
+  watchCancellation(teamId: number, id: string, controller: AbortController, everyMs: number): () => void {
+    const timer = setInterval(() => {
+      this.readStatus(teamId, id).then(
+        (record) => record?.status.complete && controller.abort(new QueryCancelledError()),
+        () => undefined,
+      );
+    }, everyMs);
+    timer.unref?.();
+    return () => clearInterval(timer);
   }
 }
