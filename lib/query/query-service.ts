@@ -181,6 +181,7 @@ export class QueryService {
     const record = await this.state.readStatus(teamId, id);
     if (record && !record.status.complete) {
       const cancelled = new QueryCancelledError();
+      await this.state.markCancelled(teamId, id);
       await this.state.writeStatus(teamId, this.state.failed(record.status, cancelled.message), { ...record, errorStatus: cancelled.status });
     }
     return local !== undefined || record !== undefined;
@@ -205,6 +206,12 @@ export class QueryService {
     }
     const status: QueryStatus = { ...record.status, pickup_time: this.now().toISOString() };
     await this.state.writeStatus(teamId, status, extras);
+    if (await this.state.wasCancelled(teamId, id)) {
+      // A DELETE landed between the read and the pickup: its status was overwritten, not lost.
+      const cancelled = new QueryCancelledError();
+      await this.state.writeStatus(teamId, this.state.failed(status, cancelled.message), { ...extras, errorStatus: cancelled.status });
+      return 'settled';
+    }
     const controller = new AbortController();
     const run = Promise.resolve().then(() => {
       const { source, runner } = this.resolve(job.query);
@@ -230,7 +237,6 @@ export class QueryService {
   private deadlineOf(record: StatusRecord): number {
     return record.deadline ? Date.parse(record.deadline) : Date.parse(record.status.start_time) + (this.limits.maxExecutionTimeSeconds + 60) * 1000;
   }
-
 
   /** Runs the query now, caches and returns its response (with the cache fields). */
   private async execute(
@@ -317,6 +323,7 @@ export class QueryService {
     if (existing && !existing.status.complete && this.now().getTime() <= this.deadlineOf(existing)) {
       throw new ConflictError('A query with this client_query_id is already running.');
     }
+    await this.state.clearCancelled(scope.teamId, id);
     const status = this.state.newStatus(scope.teamId, id, true, false);
     const extras: RecordExtras = { deadline: new Date(Date.parse(status.start_time) + (this.options.dispatchDeadlineSeconds ?? QUERY_JOB_DEADLINE_SECONDS) * 1000).toISOString() };
     await this.state.writeStatus(scope.teamId, status, extras);

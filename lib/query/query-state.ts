@@ -129,6 +129,23 @@ export class QueryState {
     return raw === undefined ? undefined : (JSON.parse(raw) as StatusRecord);
   }
 
+  /**
+   * Notes that a query was cancelled, beside its status: a worker picking the job up at that very
+   * moment may overwrite the cancelled status with its pickup, then finds this note and restores it.
+   */
+  async markCancelled(teamId: number, id: string): Promise<void> {
+    await this.options.cache.set(`query_cancelled:${teamId}:${id}`, '1', STATUS_TTL_SECONDS);
+  }
+
+  async wasCancelled(teamId: number, id: string): Promise<boolean> {
+    return (await this.options.cache.get(`query_cancelled:${teamId}:${id}`)) !== undefined;
+  }
+
+  /** A new query under a cancelled one's id starts afresh. */
+  async clearCancelled(teamId: number, id: string): Promise<void> {
+    await this.options.cache.delete(`query_cancelled:${teamId}:${id}`);
+  }
+
   /** Writes a status; `record` carries the failure's HTTP status and a dispatched job's deadline. */
   async writeStatus(teamId: number, status: QueryStatus, record: Omit<StatusRecord, 'status'> = {}): Promise<void> {
     const value: StatusRecord = { status, ...(record.errorStatus === undefined ? {} : { errorStatus: record.errorStatus }), ...(record.deadline ? { deadline: record.deadline } : {}) };

@@ -144,6 +144,31 @@ describe('a dispatched query', () => {
     expect(outcome.body.query_status).toMatchObject({ complete: true, error: true, error_message: 'The query was cancelled.' });
   });
 
+  it('cancelled in the instant between the worker reading the status and recording its pickup: still not run', async () => {
+    const shared = new MemoryCache();
+    let onRead: (() => Promise<void>) | undefined;
+    // The worker's view of the cache: the DELETE lands right after the worker read the pending status.
+    const workerCache = Object.assign(Object.create(shared) as MemoryCache, {
+      get: async (key: string) => {
+        const value = await shared.get(key);
+        const hook = onRead;
+        onRead = undefined;
+        await hook?.();
+        return value;
+      },
+    });
+    const { api, deliver } = setup({ api: { cache: shared }, worker: { cache: workerCache } });
+    await api.run({ kind: 'Count', n: 11 }, scope(), { refresh: 'force_async', clientQueryId: 'cancel-race' });
+    onRead = async () => void (await api.cancel(teamId, 'cancel-race'));
+    expect(await deliver()).toBe('settled');
+    expect(calls).toBe(0);
+    expect((await api.status(teamId, 'cancel-race')).body.query_status).toMatchObject({ complete: true, error: true, error_message: 'The query was cancelled.' });
+    // The id serves a new query afterwards.
+    await api.run({ kind: 'Count', n: 12 }, scope(), { refresh: 'force_async', clientQueryId: 'cancel-race' });
+    expect(await deliver()).toBe('completed');
+    expect((await api.status(teamId, 'cancel-race')).body.query_status).toMatchObject({ complete: true, error: false, results: { results: [[12]] } });
+  });
+
   it('cancelled while the worker runs it: the worker stops at once and keeps the cancellation', async () => {
     const { api, deliver } = setup();
     await api.run({ kind: 'Sleepy', ms: 30_000 }, scope(), { refresh: 'force_async', clientQueryId: 'cancel-late' });
