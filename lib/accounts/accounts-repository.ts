@@ -19,6 +19,8 @@ export interface Team {
   readonly timezone: string;
   /** The property filters that drop internal and test users from insights (PostHog's test_account_filters). */
   readonly testAccountFilters: readonly Record<string, unknown>[];
+  /** Path cleaning rules ({alias, regex}) for paths insights (PostHog's path_cleaning_filters). */
+  readonly pathCleaningFilters: readonly Record<string, unknown>[];
   readonly createdAt: string;
 }
 
@@ -55,7 +57,7 @@ export function maskKey(value: string): string {
 }
 
 const TEAM_COLUMNS = `id, uuid::text AS uuid, organization_id::text AS organization_id, name, api_token, secret_api_token, timezone,
-  test_account_filters::text AS test_account_filters, to_json(created_at) #>> '{}' AS created_at`;
+  test_account_filters::text AS test_account_filters, path_cleaning_filters::text AS path_cleaning_filters, to_json(created_at) #>> '{}' AS created_at`;
 
 interface TeamRow {
   id: string | number;
@@ -66,6 +68,7 @@ interface TeamRow {
   secret_api_token: string | null;
   timezone: string;
   test_account_filters: string;
+  path_cleaning_filters: string;
   created_at: string;
 }
 
@@ -78,6 +81,7 @@ const toTeam = (r: TeamRow): Team => ({
   secretApiToken: r.secret_api_token,
   timezone: r.timezone,
   testAccountFilters: JSON.parse(r.test_account_filters) as Record<string, unknown>[],
+  pathCleaningFilters: JSON.parse(r.path_cleaning_filters) as Record<string, unknown>[],
   createdAt: new Date(r.created_at).toISOString(),
 });
 
@@ -118,14 +122,17 @@ export interface TeamSettings {
   readonly name?: string;
   readonly timezone?: string;
   readonly testAccountFilters?: readonly Record<string, unknown>[];
+  readonly pathCleaningFilters?: readonly Record<string, unknown>[];
 }
+
+const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
 export async function updateTeamSettings(db: Sql, id: number, settings: TeamSettings): Promise<Team | undefined> {
   const { rows } = await db.query<TeamRow>(
     `UPDATE posthog_team SET name = COALESCE($2, name), timezone = COALESCE($3, timezone),
-       test_account_filters = COALESCE($4::jsonb, test_account_filters)
+       test_account_filters = COALESCE($4::jsonb, test_account_filters), path_cleaning_filters = COALESCE($5::jsonb, path_cleaning_filters)
      WHERE id = $1 RETURNING ${TEAM_COLUMNS}`,
-    [id, settings.name ?? null, settings.timezone ?? null, settings.testAccountFilters ? JSON.stringify(settings.testAccountFilters) : null],
+    [id, settings.name ?? null, settings.timezone ?? null, json(settings.testAccountFilters), json(settings.pathCleaningFilters)],
   );
   return rows[0] && toTeam(rows[0]);
 }

@@ -1,7 +1,7 @@
 /**
  * PATCH /api/projects/:id/ (and /api/environments/:id/): the project settings a PostHog user
  * changes through the API. The settings come in sections, each owning some fields: the general
- * ones here (name, timezone, test_account_filters), the session replay ones in
+ * ones here (name, timezone, test_account_filters, path_cleaning_filters), the session replay ones in
  * replay-project-settings.ts. A field no section owns is refused with a 400 naming it.
  */
 import { updateTeamSettings, type Team } from '../accounts/accounts-repository';
@@ -50,11 +50,23 @@ function testAccountFiltersOf(value: unknown): Record<string, unknown>[] {
   return value as Record<string, unknown>[];
 }
 
-/** name, timezone and test_account_filters, kept on the team row. */
+function pathCleaningFiltersOf(value: unknown): Record<string, unknown>[] {
+  const field = 'path_cleaning_filters';
+  if (!Array.isArray(value) || value.length > 100) throw new BadRequestError('invalid_input', 'Must be a list of at most 100 {alias, regex}.', field);
+  value.forEach((f: unknown, i) => {
+    const { alias, regex } = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
+    if (typeof regex !== 'string' || regex === '' || typeof alias !== 'string') throw new BadRequestError('invalid_input', `${field}[${i}] needs a regex and an alias (strings).`, field);
+  });
+  return value as Record<string, unknown>[];
+}
+
+const GENERAL_FIELDS = ['name', 'timezone', 'test_account_filters', 'path_cleaning_filters'];
+
+/** name, timezone, test_account_filters and path_cleaning_filters, kept on the team row. */
 export function generalProjectSettings(db: Sql): ProjectSettingsSection {
-  const shown = (team: Team) => ({ name: team.name, timezone: team.timezone, test_account_filters: team.testAccountFilters });
+  const shown = (team: Team) => ({ name: team.name, timezone: team.timezone, test_account_filters: team.testAccountFilters, path_cleaning_filters: team.pathCleaningFilters });
   return {
-    fields: ['name', 'timezone', 'test_account_filters'],
+    fields: GENERAL_FIELDS,
     validate(patch) {
       const name = patch.name;
       if (name !== undefined && (typeof name !== 'string' || name.trim() === '' || name.length > 200)) {
@@ -62,13 +74,15 @@ export function generalProjectSettings(db: Sql): ProjectSettingsSection {
       }
       if (patch.timezone !== undefined && !validTimezone(patch.timezone)) throw new BadRequestError('invalid_choice', `"${String(patch.timezone)}" is not a valid time zone.`, 'timezone');
       if (patch.test_account_filters !== undefined) testAccountFiltersOf(patch.test_account_filters);
+      if (patch.path_cleaning_filters !== undefined) pathCleaningFiltersOf(patch.path_cleaning_filters);
     },
     async update(team, patch) {
-      if (patch.name === undefined && patch.timezone === undefined && patch.test_account_filters === undefined) return shown(team);
+      if (GENERAL_FIELDS.every((field) => patch[field] === undefined)) return shown(team);
       const updated = await updateTeamSettings(db, team.id, {
         name: typeof patch.name === 'string' ? patch.name.trim() : undefined,
         timezone: patch.timezone as string | undefined,
         testAccountFilters: patch.test_account_filters as Record<string, unknown>[] | undefined,
+        pathCleaningFilters: patch.path_cleaning_filters as Record<string, unknown>[] | undefined,
       });
       if (!updated) throw new NotFoundError('Project not found.');
       return shown(updated);

@@ -2,8 +2,8 @@
  * HogQLQuery `filters`: `{dateRange: {date_from, date_to}, properties: [...], filterTestAccounts}`
  * as one HogQL expression over `events`. It replaces a `{filters}` placeholder; a query without
  * one gets it ANDed into each top-level SELECT that reads `events` (printer `autoFilters`).
- * `filterTestAccounts` is accepted and ignored: Hedgerow has no per-project test-account
- * filters yet, so there is nothing to exclude (documented no-op).
+ * `filterTestAccounts`: the runner (lib/query/hogql-query.ts) ANDs the project's test-account
+ * filters to `properties` before they reach here.
  */
 import { and, compare, field, type AstNode } from './ast';
 import { fail } from './errors';

@@ -282,6 +282,8 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       // asked to (filterTestAccounts). New and existing projects start with PostHog's default.
       `ALTER TABLE posthog_team ADD COLUMN IF NOT EXISTS test_account_filters jsonb NOT NULL
          DEFAULT '[{"key": "$host", "type": "event", "value": "^(localhost|127\\\\.0\\\\.0\\\\.1)($|:)", "operator": "not_regex"}]'`,
+      // Path cleaning rules ({alias, regex}) that PathsQuery applies with pathReplacements.
+      `ALTER TABLE posthog_team ADD COLUMN IF NOT EXISTS path_cleaning_filters jsonb NOT NULL DEFAULT '[]'`,
     ],
   },
 ];

@@ -1,7 +1,7 @@
 /**
  * EventsQuery (the events table of PostHog's data explorer): `select` HogQL expressions (`*`
  * is the event as an object, `person` the person as an object), `where` expressions, `event`,
- * `properties`, `fixedProperties`, `after` (default -24h) / `before`, `personId`, `orderBy`,
+ * `properties`, `fixedProperties`, `filterTestAccounts`, `after` (default -24h) / `before`, `personId`, `orderBy`,
  * `limit`/`offset`. Aggregations group by the other selected expressions, as in PostHog.
  */
 import { and, call, compare, constant, field, isNode, type AstNode } from '../hogql/ast';
@@ -14,7 +14,7 @@ import { HogQLPrinter } from '../hogql/printer';
 import { loadFilterCohorts, type FilterCohorts } from '../hogql/cohort-filters';
 import { propertyFilterExpr } from '../hogql/property-filters';
 import { HOGQL_DEFAULT_LIMIT, HOGQL_MAX_LIMIT } from './hogql-query';
-import type { QueryContext, QueryResponse, QueryRunner } from './types';
+import { DEFAULT_TEST_ACCOUNT_FILTERS, type QueryContext, type QueryResponse, type QueryRunner } from './types';
 
 const EVENT_TUPLE = ['uuid', 'event', 'properties', 'timestamp', 'distinct_id', 'elements_chain', 'created_at'] as const;
 
@@ -22,6 +22,11 @@ function strings(value: unknown, name: string): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new HogQLError(`${name} must be a list of strings.`);
   return value as string[];
+}
+
+/** The project's test-account filters when the query asks for `filterTestAccounts`. */
+function testAccountFiltersOf(query: Record<string, unknown>, ctx: QueryContext): readonly unknown[] | null {
+  return query.filterTestAccounts === true ? (ctx.testAccountFilters ?? DEFAULT_TEST_ACCOUNT_FILTERS) : null;
 }
 
 /** `properties.$browser -- Browser`: the expression before PostHog's ` -- label`. */
@@ -64,7 +69,7 @@ function buildQuery(query: Record<string, unknown>, columns: string[], ctx: Quer
   const before = dateBound(query.before, ctx.timezone, 'to');
   if (before) where.push(compare(field('timestamp'), '<', before));
   if (typeof query.personId === 'string' && query.personId !== '') where.push(compare(field('person_id'), '==', call('toUUIDOrNull', constant(query.personId))));
-  for (const filters of [query.properties, query.fixedProperties]) {
+  for (const filters of [query.properties, query.fixedProperties, testAccountFiltersOf(query, ctx)]) {
     const expr = propertyFilterExpr(filters ?? null, cohorts);
     if (expr) where.push(expr);
   }
@@ -96,7 +101,7 @@ export async function runEvents(query: Record<string, unknown>, ctx: QueryContex
   const limit = Math.min(count(query.limit, HOGQL_DEFAULT_LIMIT, 'limit'), HOGQL_MAX_LIMIT);
   const offset = count(query.offset, 0, 'offset');
   await loadHogQLParser();
-  const cohorts = await loadFilterCohorts([query.properties, query.fixedProperties], ctx.loadCohort);
+  const cohorts = await loadFilterCohorts([query.properties, query.fixedProperties, testAccountFiltersOf(query, ctx)], ctx.loadCohort);
   const ast = buildQuery(query, columns, ctx, limit, offset, cohorts);
   const printer = new HogQLPrinter({ teamId: ctx.teamId, timezone: ctx.timezone, now: ctx.now, values: {}, filters: null });
   const { sql } = printer.printTopLevel(ast, { limit: { defaultLimit: limit, maxLimit: HOGQL_MAX_LIMIT, extra: 1 } });

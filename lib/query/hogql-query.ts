@@ -9,7 +9,7 @@ import { executeSql } from '../hogql/execute';
 import { filtersExpr } from '../hogql/filters';
 import { loadHogQLParser, parseSelect } from '../hogql/parse';
 import { HogQLPrinter } from '../hogql/printer';
-import type { QueryContext, QueryResponse, QueryRunner } from './types';
+import { DEFAULT_TEST_ACCOUNT_FILTERS, type QueryContext, type QueryResponse, type QueryRunner } from './types';
 
 export const HOGQL_DEFAULT_LIMIT = 100;
 export const HOGQL_MAX_LIMIT = 10_000;
@@ -27,12 +27,13 @@ export async function runHogQL(query: Record<string, unknown>, ctx: QueryContext
   if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new HogQLError('values must be an object.');
   await loadHogQLParser();
   const ast = parseSelect(text);
+  const filters = withTestAccountFilters(query.filters, ctx.testAccountFilters ?? DEFAULT_TEST_ACCOUNT_FILTERS);
   const printer = new HogQLPrinter({
     teamId: ctx.teamId,
     timezone: ctx.timezone,
     now: ctx.now,
     values: values as Record<string, unknown>,
-    filters: filtersExpr(query.filters, ctx.timezone, await filterCohorts(query.filters, ctx)),
+    filters: filtersExpr(filters, ctx.timezone, await filterCohorts(filters, ctx)),
   });
   const { sql, limit = 0 } = printer.printTopLevel(ast, {
     autoFilters: !/\{\s*filters\s*\}/.test(text),
@@ -60,6 +61,19 @@ export async function runHogQL(query: Record<string, unknown>, ctx: QueryContext
     query_status: null,
     error: null,
   };
+}
+
+/**
+ * `filters` with the project's test-account filters ANDed to its properties when it asks for
+ * `filterTestAccounts` (cohorts they name are then loaded like any other).
+ */
+function withTestAccountFilters(filters: unknown, testAccountFilters: readonly unknown[]): unknown {
+  if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) return filters;
+  const f = filters as Record<string, unknown>;
+  if (f.filterTestAccounts !== true || testAccountFilters.length === 0) return filters;
+  const own = f.properties;
+  const ownGroup = own === undefined || own === null ? [] : [Array.isArray(own) ? { type: 'AND', values: own } : own];
+  return { ...f, properties: { type: 'AND', values: [...ownGroup, { type: 'AND', values: testAccountFilters }] } };
 }
 
 /** The cohorts `filters.properties` names (none when `filters` is not an object: filtersExpr refuses it). */

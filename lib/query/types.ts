@@ -7,6 +7,7 @@
  */
 import type { Cohort, PropertyFilter } from '../flags/types';
 import type { AnalyticsStore } from '../ports/analytics-store';
+import type { PathCleaningFilter } from './insights/path-cleaning';
 
 export interface QueryLimits {
   /** ClickHouse max_execution_time, seconds (shorter than API Gateway's 30 s). */
@@ -44,6 +45,11 @@ export interface ActionDefinition {
   readonly steps: readonly ActionStep[];
 }
 
+/** PostHog's default test-account filter (new projects get it): events from localhost or 127.0.0.1, any port. */
+export const DEFAULT_TEST_ACCOUNT_FILTERS: readonly PropertyFilter[] = [
+  { key: '$host', operator: 'not_regex', value: '^(localhost|127\\.0\\.0\\.1)($|:)', type: 'event' },
+];
+
 export interface QueryContext {
   readonly teamId: number;
   /** The project's IANA time zone ('UTC' by default); intervals and date ranges are in it. */
@@ -61,6 +67,10 @@ export interface QueryContext {
   readonly loadCohort: (id: number) => Promise<Cohort | undefined>;
   /** The team's group types: index (0–4) → name. */
   readonly groupTypes: ReadonlyMap<number, string>;
+  /** The project's test-account filters, applied with filterTestAccounts. @default PostHog's localhost filter */
+  readonly testAccountFilters?: readonly PropertyFilter[];
+  /** The project's path cleaning filters, applied by PathsQuery with pathReplacements. @default none */
+  readonly pathCleaningFilters?: readonly PathCleaningFilter[];
 }
 
 /** PostHog's response body for a query kind (`results` plus kind-specific fields). */

@@ -6,12 +6,12 @@
  * contains (default) / exact / regex), its element text/href/tag (as element filters) and its
  * properties, and its CSS `selector` matched against `elements_chain` (selector-regex.ts).
  *
- * filterTestAccounts: Hedgerow has no per-team test-account filters yet; it applies PostHog's
- * default one, dropping events whose `$host` is localhost or 127.0.0.1 (any port).
+ * filterTestAccounts: the project's test-account filters (PATCH of the project), by default
+ * PostHog's, dropping events whose `$host` is localhost or 127.0.0.1 (any port).
  */
 import { BadRequestError } from '../../http/errors';
 import type { PropertyFilter } from '../../flags/types';
-import type { ActionStep } from '../types';
+import { DEFAULT_TEST_ACCOUNT_FILTERS, type ActionStep } from '../types';
 import { operatorSql } from './operators';
 import { and, type FilterScope, jsonProperty, or, propertiesSql } from './property-filters';
 import { selectorSql } from './selector-regex';
@@ -32,9 +32,6 @@ export interface SeriesNode {
   readonly fixedProperties?: unknown;
 }
 
-export const TEST_ACCOUNT_FILTERS: readonly PropertyFilter[] = [
-  { key: '$host', operator: 'not_regex', value: '^(localhost|127\\.0\\.0\\.1)($|:)', type: 'event' },
-];
 
 /** Checks a series list's shape; `field` names it in errors. */
 export function parseSeries(value: unknown, field: string, { min = 1 }: { min?: number } = {}): SeriesNode[] {
@@ -94,7 +91,7 @@ async function actionStepSql(step: ActionStep, scope: FilterScope, field: string
 export async function baseWhere(query: { properties?: unknown; filterTestAccounts?: unknown }, scope: FilterScope): Promise<string> {
   return and([
     `team_id = ${TEAM_ID}`,
-    query.filterTestAccounts === true ? await propertiesSql(TEST_ACCOUNT_FILTERS, scope, 'filterTestAccounts') : '1',
+    query.filterTestAccounts === true ? await propertiesSql(scope.ctx.testAccountFilters ?? DEFAULT_TEST_ACCOUNT_FILTERS, scope, 'filterTestAccounts') : '1',
     await propertiesSql(query.properties, scope, 'properties'),
   ]);
 }

@@ -5,6 +5,9 @@
  * A person's events are cut into sessions at 30-minute gaps; consecutive repeats collapse;
  * with `startPoint` a path starts at its first visit of it, with `endPoint` it ends at its first
  * visit of it (keeping the last `stepLimit` steps), otherwise it keeps its first `stepLimit`.
+ * Items are cleaned before anything else (path-cleaning.ts): the project's path cleaning filters
+ * when `pathReplacements` is set, then `localPathCleaningFilters`, then `pathGroupings`.
+ * `minEdgeWeight` / `maxEdgeWeight` bound the edges' counts.
  */
 import { BadRequestError } from '../../http/errors';
 import { rangeCondition, resolveDateRange } from '../filters/date-range';
@@ -12,6 +15,7 @@ import { and, type FilterScope, jsonProperty, or } from '../filters/property-fil
 import { baseWhere } from '../filters/series';
 import { SqlParams } from '../filters/sql-params';
 import type { QueryRunner } from '../types';
+import { cleanedPathItem, edgeWeights, pathCleaning } from './path-cleaning';
 import { objectField, runSql } from './run-sql';
 
 const SESSION_GAP_MS = 30 * 60 * 1000;
@@ -35,7 +39,9 @@ export const runPathsQuery: QueryRunner = async (query, ctx) => {
   const kinds = or(
     types.map((t) => (t === '$pageview' ? "event = '$pageview'" : t === '$screen' ? "event = '$screen'" : "NOT startsWith(event, '$')")),
   );
-  const item = `multiIf(event = '$pageview', ifNull(${jsonProperty('properties', '$current_url', params)}, ''), event = '$screen', ifNull(${jsonProperty('properties', '$screen_name', params)}, ''), event)`;
+  const raw = `multiIf(event = '$pageview', ifNull(${jsonProperty('properties', '$current_url', params)}, ''), event = '$screen', ifNull(${jsonProperty('properties', '$screen_name', params)}, ''), event)`;
+  const item = cleanedPathItem(raw, pathCleaning(filter, ctx.pathCleaningFilters ?? []), params);
+  const weights = edgeWeights(filter);
   const where = and([await baseWhere(query, scope), rangeCondition(range, params), kinds]);
   const items = 'arrayMap(x -> x.2, session)';
   let path: string;
@@ -66,7 +72,7 @@ export const runPathsQuery: QueryRunner = async (query, ctx) => {
       )
     ) WHERE ${keep}
   )
-) GROUP BY source, target ORDER BY value DESC, source, target LIMIT ${edgeLimit}`;
+) GROUP BY source, target${weights ? ` HAVING ${weights}` : ''} ORDER BY value DESC, source, target LIMIT ${edgeLimit}`;
   const rows = await runSql<{ source: string; target: string; value: number | string; average_conversion_time: number }>(ctx, sql, params, 'paths');
   return {
     results: rows.map((r) => ({ source: r.source, target: r.target, value: Number(r.value), average_conversion_time: Number(r.average_conversion_time) })),

@@ -49,6 +49,30 @@ describe('PathsQuery', () => {
     expect(result[3].average_conversion_time).toBe(240_000);
   });
 
+  it('cleans items: local cleaning filters, wildcard groupings, the project\'s filters with pathReplacements; bounds edge weights', async () => {
+    // /pricing and /signup both become /<page>: p1's /pricing → /pricing → /signup collapses into one step.
+    expect(edges(await run({ localPathCleaningFilters: [{ alias: '/<page>', regex: '^/(pricing|signup)$' }] }))).toEqual([
+      '1_/home > 2_/<page>: 2',
+      '1_/blog > 2_/home: 1',
+      '2_/home > 3_/<page>: 1',
+    ]);
+    expect(edges(await run({ pathGroupings: ['/pr*', '/s*'] }))).toEqual(['1_/home > 2_/pr*: 2', '1_/blog > 2_/home: 1', '2_/home > 3_/s*: 1', '2_/pr* > 3_/s*: 1']);
+    const ctx = { ...makeContext(store, { now: '2024-01-03T12:00:00Z' }), pathCleaningFilters: [{ alias: '/b', regex: '^/blog' }] };
+    const withProject = async (pathsFilter: Record<string, unknown>) =>
+      edges(((await runPathsQuery({ kind: 'PathsQuery', dateRange: { date_from: '-7d' }, pathsFilter }, ctx)) as { results: Edge[] }).results);
+    expect(await withProject({ pathReplacements: true })).toContain('1_/b > 2_/home: 1');
+    expect(await withProject({})).toContain('1_/blog > 2_/home: 1');
+    expect(edges(await run({ minEdgeWeight: 2 }))).toEqual(['1_/home > 2_/pricing: 2']);
+    expect(edges(await run({ maxEdgeWeight: 1 }))).toEqual(['1_/blog > 2_/home: 1', '2_/home > 3_/signup: 1', '2_/pricing > 3_/signup: 1']);
+    for (const [filter, attr] of [
+      [{ pathGroupings: '/x*' }, 'pathsFilter.pathGroupings'],
+      [{ localPathCleaningFilters: [{ alias: 1, regex: 'x' }] }, 'pathsFilter.localPathCleaningFilters'],
+      [{ minEdgeWeight: -1 }, 'pathsFilter.minEdgeWeight'],
+    ] as const) {
+      await expect(run(filter)).rejects.toMatchObject({ status: 400, attr });
+    }
+  });
+
   it('start point: paths begin at its first visit', async () => {
     expect(edges(await run({ startPoint: '/home' }))).toEqual(['1_/home > 2_/pricing: 2', '1_/home > 2_/signup: 1', '2_/pricing > 3_/signup: 1']);
   });
