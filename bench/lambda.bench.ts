@@ -59,6 +59,7 @@ const HARMLESS_ENV: Record<string, string> = {
   HEDGEROW_DATABASE_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:bench',
   HEDGEROW_DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-database',
   HEDGEROW_DATABASE_NAME: 'hedgerow',
+  HEDGEROW_QUERY_WORKER_FUNCTION: 'bench-query-worker',
   LOG_LEVEL: 'error',
   NODE_NO_WARNINGS: '1',
   AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
