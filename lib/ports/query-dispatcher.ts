@@ -12,6 +12,8 @@ export interface QueryJob {
   readonly timezone: string;
   /** The team's group types as [index, name] pairs; actions and cohorts the worker loads itself. */
   readonly groupTypes: readonly (readonly [number, string])[];
+  /** The rest of the project's query settings as the api resolved them (test-account filters, …). */
+  readonly settings: Readonly<Record<string, unknown>>;
   /** The query (wrappers such as InsightVizNode already unwrapped). */
   readonly query: Record<string, unknown>;
   readonly cacheKey: string;

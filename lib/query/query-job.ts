@@ -6,7 +6,7 @@ import type { QueryJob } from '../ports/query-dispatcher';
 import type { QueryContext } from './types';
 
 /** What a query runs against, besides the store and limits the service supplies. */
-export type QueryScope = Pick<QueryContext, 'teamId' | 'timezone' | 'loadAction' | 'loadCohort' | 'groupTypes'>;
+export type QueryScope = Pick<QueryContext, 'teamId' | 'timezone' | 'loadAction' | 'loadCohort' | 'groupTypes' | 'testAccountFilters' | 'pathCleaningFilters'>;
 
 /** The loaders of a scope: functions, so the worker rebuilds them from its own database. */
 export type ScopeLoaders = Pick<QueryScope, 'loadAction' | 'loadCohort'>;
@@ -21,12 +21,14 @@ export const QUERY_JOB_DEADLINE_SECONDS = 600;
 /** A job is an invocation payload: larger ones are refused by Lambda's asynchronous invoke. */
 export const MAX_JOB_BYTES = 256 * 1024;
 
+/** The scope's data travels with the job (whatever settings a scope gains, too); its loaders do not. */
 export function jobOf(scope: QueryScope, query: Record<string, unknown>, cacheKey: string, queryId: string): QueryJob {
-  return { version: 1, teamId: scope.teamId, timezone: scope.timezone, groupTypes: [...scope.groupTypes], query, cacheKey, queryId };
+  const { teamId, timezone, groupTypes, loadAction: _action, loadCohort: _cohort, ...settings } = scope;
+  return { version: 1, teamId, timezone, groupTypes: [...groupTypes], settings, query, cacheKey, queryId };
 }
 
 export function scopeOfJob(job: QueryJob, loaders: ScopeLoaders): QueryScope {
-  return { teamId: job.teamId, timezone: job.timezone, groupTypes: new Map(job.groupTypes), ...loaders };
+  return { ...(job.settings as Partial<QueryScope>), teamId: job.teamId, timezone: job.timezone, groupTypes: new Map(job.groupTypes), ...loaders };
 }
 
 /** The job in a worker's event, or a TypeError naming what is wrong (a malformed event is never retried into success). */
@@ -41,7 +43,9 @@ export function parseQueryJob(value: unknown): QueryJob {
   for (const field of ['timezone', 'cacheKey', 'queryId'] as const) {
     if (typeof job[field] !== 'string' || job[field] === '') fail(`${field} must be a non-empty string`);
   }
-  if (!job.query || typeof job.query !== 'object' || Array.isArray(job.query)) fail('query must be an object');
+  for (const field of ['query', 'settings'] as const) {
+    if (!job[field] || typeof job[field] !== 'object' || Array.isArray(job[field])) fail(`${field} must be an object`);
+  }
   const pairs = job.groupTypes;
   const pair = (p: unknown) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && typeof p[1] === 'string';
   if (!Array.isArray(pairs) || !pairs.every(pair)) fail('groupTypes must be [index, name] pairs');

@@ -29,9 +29,9 @@ const countRunner: QueryRunner = async (query, ctx) => {
   const rows = await ctx.store.query<{ n: number }>(`SELECT toUInt32(${Number(query.n ?? 1)}) AS n`);
   return { results: rows.map((r) => [r.n]), columns: ['n'] };
 };
-/** What the worker's scope holds: the job's time zone and group types, the action from the database. */
+/** What the worker's scope holds: the job's time zone, group types and settings, the action from the database. */
 const scopeRunner: QueryRunner = async (query, ctx) => ({
-  results: [[ctx.timezone, ctx.groupTypes.get(0) ?? null, (await ctx.loadAction(Number(query.action)))?.name ?? null]],
+  results: [[ctx.timezone, ctx.groupTypes.get(0) ?? null, (await ctx.loadAction(Number(query.action)))?.name ?? null, ctx.testAccountFilters ?? null]],
 });
 const sleepyRunner: QueryRunner = (query, ctx: QueryContext) =>
   new Promise((resolve, reject) => {
@@ -70,7 +70,8 @@ function setup(options: { api?: Partial<QueryServiceOptions>; worker?: Partial<Q
   return { api, dispatcher, worker, deliver, jobOf, cache };
 }
 
-const scope = (): QueryScope => ({ teamId, timezone: 'Europe/Paris', groupTypes: new Map([[0, 'company']]), ...scopeLoaders(db, teamId) });
+const INTERNAL = [{ key: 'email', operator: 'not_icontains' as const, value: '@hedgerow.test', type: 'person' as const }];
+const scope = (): QueryScope => ({ teamId, timezone: 'Europe/Paris', groupTypes: new Map([[0, 'company']]), testAccountFilters: INTERNAL, ...scopeLoaders(db, teamId) });
 
 async function pickedUp(api: QueryService, id: string): Promise<boolean> {
   return ((await api.status(teamId, id)).body.query_status as { pickup_time: string | null }).pickup_time !== null;
@@ -107,7 +108,7 @@ describe('a dispatched query', () => {
     expect(accepted.status).toBe(202);
     expect(accepted.body.query_status).toMatchObject({ id: 'job-1', query_async: true, complete: false, pickup_time: null });
     expect(calls).toBe(0);
-    expect(dispatcher.jobs).toEqual([{ version: 1, teamId, timezone: 'Europe/Paris', groupTypes: [[0, 'company']], query: { kind: 'Count', n: 3 }, cacheKey: accepted.body.cache_key, queryId: 'job-1' }]);
+    expect(dispatcher.jobs).toEqual([{ version: 1, teamId, timezone: 'Europe/Paris', groupTypes: [[0, 'company']], settings: { testAccountFilters: INTERNAL }, query: { kind: 'Count', n: 3 }, cacheKey: accepted.body.cache_key, queryId: 'job-1' }]);
     expect((await api.status(teamId, 'job-1')).status).toBe(202);
 
     expect(await deliver()).toBe('completed');
@@ -126,11 +127,11 @@ describe('a dispatched query', () => {
     expect(calls).toBe(2); // the worker's run and the separate blocking run, none by the api
   });
 
-  it('runs in the worker with the scope the api resolved: time zone and group types from the job, the action from the database', async () => {
+  it('runs in the worker with the scope the api resolved: time zone, group types and settings from the job, the action from the database', async () => {
     const { api, deliver } = setup();
     await api.run({ kind: 'Scope', action: actionId }, scope(), { refresh: 'force_async', clientQueryId: 'scope-1' });
     expect(await deliver()).toBe('completed');
-    expect((await api.status(teamId, 'scope-1')).body.query_status).toMatchObject({ results: { results: [['Europe/Paris', 'company', 'Signed up']] } });
+    expect((await api.status(teamId, 'scope-1')).body.query_status).toMatchObject({ results: { results: [['Europe/Paris', 'company', 'Signed up', INTERNAL]] } });
   });
 
   it('cancelled before a worker picks it up: the worker does not run it', async () => {

@@ -28,6 +28,7 @@ const job: QueryJob = {
   teamId: 7,
   timezone: 'Europe/Paris',
   groupTypes: [[0, 'company']],
+  settings: { testAccountFilters: [{ key: 'email', operator: 'not_icontains', value: '@example.com', type: 'person' }] },
   query: { kind: 'TrendsQuery', series: [{ kind: 'EventsNode', event: '$pageview' }], interval: 'day' },
   cacheKey: 'cache_0123456789abcdef0123456789abcdef01234567',
   queryId: 'q-1',
