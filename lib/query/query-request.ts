@@ -47,8 +47,11 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** PostHog's cache_key for a team's query (its timezone changes results, so it is part of it). */
-export function cacheKeyOf(teamId: number, timezone: string, query: Record<string, unknown>): string {
-  const digest = createHash('sha256').update(canonicalJson({ v: 1, team: teamId, timezone, query })).digest('hex');
+/**
+ * PostHog's cache_key for a team's query. The project settings that change results are part of
+ * it (time zone; test-account and path cleaning filters), so changing one misses the old entries.
+ */
+export function cacheKeyOf(teamId: number, timezone: string, query: Record<string, unknown>, settings: Record<string, unknown> = {}): string {
+  const digest = createHash('sha256').update(canonicalJson({ v: 1, team: teamId, timezone, query, ...settings })).digest('hex');
   return `cache_${digest.slice(0, 40)}`;
 }

@@ -17,9 +17,17 @@ export function scopeLoaders(db: Sql, teamId: number): ScopeLoaders {
   };
 }
 
-/** What queries of a team run against: its time zone, actions, cohorts and group types. */
+/** What queries of a team run against: its time zone, settings, actions, cohorts and group types. */
 export async function queryScopeOf(db: Sql, team: Team): Promise<QueryScope> {
   const groupTypes = new Map<number, string>();
   for (const [name, index] of await loadGroupTypes(db, team.id)) groupTypes.set(index, name);
-  return { teamId: team.id, timezone: team.timezone || 'UTC', groupTypes, ...scopeLoaders(db, team.id) };
+  return {
+    teamId: team.id,
+    timezone: team.timezone || 'UTC',
+    groupTypes,
+    // Both were checked when the project was patched (project-settings.ts).
+    testAccountFilters: team.testAccountFilters as unknown as QueryScope['testAccountFilters'],
+    pathCleaningFilters: team.pathCleaningFilters as unknown as QueryScope['pathCleaningFilters'],
+    ...scopeLoaders(db, team.id),
+  };
 }

@@ -124,7 +124,7 @@ export class QueryService {
   /** Runs (or answers from the cache) one query of a team according to `refresh`. */
   async run(query: unknown, scope: QueryScope, options: RunOptions): Promise<QueryOutcome> {
     const { source, runner } = this.resolve(query);
-    const key = cacheKeyOf(scope.teamId, scope.timezone, source);
+    const key = cacheKeyOf(scope.teamId, scope.timezone, source, { testAccountFilters: scope.testAccountFilters, pathCleaningFilters: scope.pathCleaningFilters });
     const cached = await this.state.readCache(scope.teamId, key);
     const fresh = cached !== undefined && this.now().getTime() < Date.parse(cached.staleAt);
     const hit = (entry: CacheEntry, status: QueryStatus | null = null): QueryOutcome => ({

@@ -82,3 +82,25 @@ it('a saved TrendsQuery insight computes its result with ?refresh= through the r
   const viaQuery = await h.call('/api/projects/@current/query/', { method: 'POST', body: JSON.stringify({ query }) });
   expect(viaQuery.body).toMatchObject({ is_cached: true, results: refreshed.body.result });
 });
+
+it("filterTestAccounts applies the project's own test-account filters, and changing them misses the cached results", async () => {
+  const patch = (body: unknown) => h.call('/api/projects/@current/', { method: 'PATCH', body: JSON.stringify(body) });
+  const trends = () =>
+    h.call('/api/projects/@current/query/', {
+      method: 'POST',
+      body: JSON.stringify({ query: { kind: 'TrendsQuery', series: [{ kind: 'EventsNode', event: '$pageview' }], trendsFilter: { display: 'BoldNumber' }, filterTestAccounts: true } }),
+    });
+  const filtered = () =>
+    h.call('/api/projects/@current/query/', {
+      method: 'POST',
+      body: JSON.stringify({ query: { kind: 'HogQLQuery', query: "select count() from events where event = '$pageview'", filters: { filterTestAccounts: true } } }),
+    });
+  // The default filter (localhost) drops neither pageview; then the project calls Firefox users internal.
+  expect((await trends()).body.results[0].aggregated_value).toBe(2);
+  expect((await filtered()).body.results).toEqual([[2]]);
+  expect((await patch({ test_account_filters: [{ key: '$browser', type: 'event', operator: 'is_not', value: 'Firefox' }] })).status).toBe(200);
+  expect((await trends()).body).toMatchObject({ is_cached: false, results: [{ aggregated_value: 1 }] });
+  expect((await filtered()).body.results).toEqual([[1]]);
+  await patch({ test_account_filters: [] });
+  expect((await trends()).body.results[0].aggregated_value).toBe(2);
+});
