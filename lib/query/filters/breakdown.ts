@@ -7,6 +7,7 @@ import { BadRequestError } from '../../http/errors';
 import type { FilterScope } from './property-filters';
 import { printHogQL } from './hogql-expression';
 import { propertyValueSql } from './property-filters';
+import { sessionPropertyValueSql } from './session-filter';
 
 export const BREAKDOWN_OTHER = '$$_posthog_breakdown_other_$$';
 export const BREAKDOWN_NULL = '$$_posthog_breakdown_null_$$';
@@ -61,7 +62,8 @@ export async function parseBreakdown(input: unknown, scope: FilterScope): Promis
   let value: string;
   if (type === 'hogql') value = `toNullable(toString(${await printHogQL(key, scope.ctx, 'breakdownFilter.breakdown')}))`;
   else if (['event', 'person', 'group', 'event_metadata'].includes(type)) value = propertyValueSql(type, key, groupIndex, scope, 'breakdownFilter');
-  else throw new BadRequestError('unsupported', `breakdownFilter.breakdown_type "${type}" is not supported yet (event, person, group, event_metadata, cohort, hogql are).`, 'breakdownFilter.breakdown_type');
+  else if (type === 'session') value = sessionPropertyValueSql(key, scope, 'breakdownFilter.breakdown');
+  else throw new BadRequestError('unsupported', `breakdownFilter.breakdown_type "${type}" is not supported (event, person, group, event_metadata, session, cohort, hogql are).`, 'breakdownFilter.breakdown_type');
   return { kind: 'value', sql: `ifNull(${value}, ${scope.params.str(BREAKDOWN_NULL)})`, limit, hideOther };
 }
 
@@ -80,7 +82,9 @@ async function multiBreakdown(f: BreakdownFilterInput, scope: FilterScope): Prom
           ? `toNullable(toString(${await printHogQL(key, scope.ctx, `${field}.property`)}))`
           : ['event', 'person', 'group', 'event_metadata'].includes(type)
             ? propertyValueSql(type, key, b.group_type_index, scope, field)
-            : null;
+            : type === 'session'
+              ? sessionPropertyValueSql(key, scope, `${field}.property`)
+              : null;
       if (!value) throw new BadRequestError('unsupported', `${field}.type "${type}" is not supported in multiple breakdowns.`, `${field}.type`);
       return `ifNull(${value}, ${scope.params.str(BREAKDOWN_NULL)})`;
     }),

@@ -64,6 +64,29 @@ describe('session properties', () => {
     await expect(pageviews('$channel_type_x', 'exact', 'x')).rejects.toMatchObject({ status: 400, attr: 'properties[0].key' });
   });
 
+  it('breaks down by a session property (events without a session under the null value)', async () => {
+    const q = (breakdownFilter: Record<string, unknown>) => ({ kind: 'TrendsQuery', dateRange: { date_from: '-6d' }, series: [{ kind: 'EventsNode', event: '$pageview' }], breakdownFilter });
+    const byValue = async (breakdownFilter: Record<string, unknown>) => {
+      const { results } = (await runTrendsQuery(q(breakdownFilter), ctx())) as { results: { breakdown_value: unknown; count: number }[] };
+      return Object.fromEntries(results.map((r) => [JSON.stringify(r.breakdown_value), r.count]));
+    };
+    expect(await byValue({ breakdown_type: 'session', breakdown: '$entry_current_url' })).toEqual({
+      '"https://a.com/home"': 2,
+      '"https://a.com/blog?utm_source=news"': 1,
+      '"https://b.com/"': 1,
+      '"$$_posthog_breakdown_null_$$"': 1,
+    });
+    expect(await byValue({ breakdown_type: 'session', breakdown: '$is_bounce' })).toEqual({ '"false"': 3, '"true"': 1, '"$$_posthog_breakdown_null_$$"': 1 });
+    expect(await byValue({ breakdowns: [{ type: 'session', property: '$session_duration' }, { type: 'event', property: '$pathname' }] })).toEqual({
+      '["120","/home"]': 1,
+      '["120","/pricing"]': 1,
+      '["0","$$_posthog_breakdown_null_$$"]': 1,
+      '["20","$$_posthog_breakdown_null_$$"]': 1,
+      '["$$_posthog_breakdown_null_$$","$$_posthog_breakdown_null_$$"]': 1,
+    });
+    await expect(runTrendsQuery(q({ breakdown_type: 'session', breakdown: '$nope' }), ctx())).rejects.toMatchObject({ status: 400, attr: 'breakdownFilter.breakdown' });
+  });
+
   it('HogQL reads the sessions table, one row per session of the team', async () => {
     const r = await runHogQLQuery(
       {
