@@ -18,6 +18,8 @@ export interface PrinterOptions {
   readonly values: Readonly<Record<string, unknown>>;
   /** The expression `{filters}` stands for (and what is added automatically); null: none. */
   readonly filters: AstNode | null;
+  /** The typed value of `{variables.code_name}` (it throws a HogQLError naming a variable it refuses). @default none exist */
+  readonly variable?: (codeName: string) => unknown;
 }
 
 const MAX_DEPTH = 96;
@@ -121,11 +123,17 @@ export abstract class ExpressionPrinter {
   protected placeholder(node: AstNode): AstNode {
     const expr = node.expr as AstNode | undefined;
     const chain = expr?.node === 'Field' ? (expr.chain as unknown[]) : undefined;
-    if (!chain || chain.length !== 1) fail('Placeholders must be a single name: {name}.');
+    if (chain?.length === 2 && chain[0] === 'variables') return this.variable(String(chain[1]));
+    if (!chain || chain.length !== 1) fail('Placeholders must be a single name: {name} or {variables.code_name}.');
     const name = String(chain[0]);
     if (name === 'filters') return this.options.filters ?? { node: 'Constant', value: true };
     if (!Object.prototype.hasOwnProperty.call(this.options.values, name)) fail(`Placeholder {${name}} has no value.`);
     return valueToAst(this.options.values[name], name);
+  }
+
+  private variable(codeName: string): AstNode {
+    const resolve = this.options.variable ?? ((): never => fail(`Variable {variables.${codeName}} does not exist in this project.`));
+    return valueToAst(resolve(codeName), `variables.${codeName}`);
   }
 
   protected printField(chain: readonly (string | number)[], scope: Scope): { sql: string; property: boolean } {

@@ -286,4 +286,24 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE posthog_team ADD COLUMN IF NOT EXISTS path_cleaning_filters jsonb NOT NULL DEFAULT '[]'`,
     ],
   },
+  {
+    version: 7,
+    name: 'insight_variables',
+    statements: [
+      // SQL variables of a project, named in HogQL as {variables.code_name}. The code name is
+      // derived from the name once, at creation, so renaming a variable keeps queries working.
+      `CREATE TABLE posthog_insightvariable (
+         id uuid PRIMARY KEY,
+         team_id bigint NOT NULL REFERENCES posthog_team(id) ON DELETE CASCADE,
+         name varchar(400) NOT NULL,
+         code_name varchar(400) NOT NULL,
+         type varchar(128) NOT NULL CHECK (type IN ('String', 'Number', 'Boolean', 'List', 'Date')),
+         default_value jsonb,
+         "values" jsonb,
+         created_at timestamptz NOT NULL DEFAULT now(),
+         created_by_id bigint REFERENCES posthog_user(id) ON DELETE SET NULL,
+         updated_at timestamptz NOT NULL DEFAULT now(),
+         UNIQUE (team_id, code_name))`,
+    ],
+  },
 ];

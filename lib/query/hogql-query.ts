@@ -1,5 +1,5 @@
 /**
- * HogQLQuery: `{kind, query, values?, filters?, modifiers?}` → PostHog's HogQLQueryResponse
+ * HogQLQuery: `{kind, query, values?, variables?, filters?, modifiers?}` → PostHog's HogQLQueryResponse
  * (`results`, `columns`, `types`, `hogql`, `clickhouse`, `hasMore`, `limit`, `offset`, …).
  * No LIMIT gives 100 rows; an explicit LIMIT is capped at HOGQL_MAX_LIMIT.
  */
@@ -9,6 +9,7 @@ import { executeSql } from '../hogql/execute';
 import { filtersExpr } from '../hogql/filters';
 import { loadHogQLParser, parseSelect } from '../hogql/parse';
 import { HogQLPrinter } from '../hogql/printer';
+import { namesVariables, queryVariableValues, variableResolver } from '../hogql/variables';
 import { DEFAULT_TEST_ACCOUNT_FILTERS, type QueryContext, type QueryResponse, type QueryRunner } from './types';
 
 export const HOGQL_DEFAULT_LIMIT = 100;
@@ -25,6 +26,8 @@ export async function runHogQL(query: Record<string, unknown>, ctx: QueryContext
   if (typeof text !== 'string' || text.trim() === '') throw new HogQLError('HogQLQuery needs a query.');
   const values = query.values ?? {};
   if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new HogQLError('values must be an object.');
+  const variables = queryVariableValues(query.variables);
+  const definitions = namesVariables(text) && ctx.loadVariables ? await ctx.loadVariables() : [];
   await loadHogQLParser();
   const ast = parseSelect(text);
   const filters = withTestAccountFilters(query.filters, ctx.testAccountFilters ?? DEFAULT_TEST_ACCOUNT_FILTERS);
@@ -34,6 +37,7 @@ export async function runHogQL(query: Record<string, unknown>, ctx: QueryContext
     now: ctx.now,
     values: values as Record<string, unknown>,
     filters: filtersExpr(filters, ctx.timezone, await filterCohorts(filters, ctx)),
+    variable: variableResolver(definitions, variables),
   });
   const { sql, limit = 0 } = printer.printTopLevel(ast, {
     autoFilters: !/\{\s*filters\s*\}/.test(text),

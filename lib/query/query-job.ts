@@ -6,10 +6,10 @@ import type { QueryJob } from '../ports/query-dispatcher';
 import type { QueryContext } from './types';
 
 /** What a query runs against, besides the store and limits the service supplies. */
-export type QueryScope = Pick<QueryContext, 'teamId' | 'timezone' | 'loadAction' | 'loadCohort' | 'groupTypes' | 'testAccountFilters' | 'pathCleaningFilters'>;
+export type QueryScope = Pick<QueryContext, 'teamId' | 'timezone' | 'loadAction' | 'loadCohort' | 'loadVariables' | 'groupTypes' | 'testAccountFilters' | 'pathCleaningFilters'>;
 
 /** The loaders of a scope: functions, so the worker rebuilds them from its own database. */
-export type ScopeLoaders = Pick<QueryScope, 'loadAction' | 'loadCohort'>;
+export type ScopeLoaders = Pick<QueryScope, 'loadAction' | 'loadCohort' | 'loadVariables'>;
 
 /**
  * How long a dispatched query may stay pending before it is reported failed: queueing (Lambda keeps
@@ -23,7 +23,7 @@ export const MAX_JOB_BYTES = 256 * 1024;
 
 /** The scope's data travels with the job (whatever settings a scope gains, too); its loaders do not. */
 export function jobOf(scope: QueryScope, query: Record<string, unknown>, cacheKey: string, queryId: string): QueryJob {
-  const { teamId, timezone, groupTypes, loadAction: _action, loadCohort: _cohort, ...settings } = scope;
+  const { teamId, timezone, groupTypes, loadAction: _action, loadCohort: _cohort, loadVariables: _variables, ...settings } = scope;
   return { version: 1, teamId, timezone, groupTypes: [...groupTypes], settings, query, cacheKey, queryId };
 }
 

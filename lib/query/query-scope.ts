@@ -1,11 +1,12 @@
 import type { Team } from '../accounts/accounts-repository';
 import { findCohort } from '../flags/cohort-repository';
 import { loadActionDefinition } from '../insights/action-repository';
+import { loadVariableDefinitions } from '../insights/insight-variable-repository';
 import { loadGroupTypes } from '../persons/group-repository';
 import type { Sql } from '../ports/database';
 import type { QueryScope, ScopeLoaders } from './query-job';
 
-/** The team's actions and cohorts as a query loads them (deleted ones and other teams' are absent). */
+/** The team's actions, cohorts and SQL variables as a query loads them (deleted ones and other teams' are absent). */
 export function scopeLoaders(db: Sql, teamId: number): ScopeLoaders {
   return {
     loadAction: (id) => loadActionDefinition(db, teamId, id),
@@ -14,6 +15,7 @@ export function scopeLoaders(db: Sql, teamId: number): ScopeLoaders {
       const cohort = await findCohort(db, teamId, id);
       return cohort && !cohort.deleted ? cohort : undefined;
     },
+    loadVariables: () => loadVariableDefinitions(db, teamId),
   };
 }
 

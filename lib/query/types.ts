@@ -45,6 +45,18 @@ export interface ActionDefinition {
   readonly steps: readonly ActionStep[];
 }
 
+/** The types of a project's SQL variable (PostHog's InsightVariable.Type). */
+export const INSIGHT_VARIABLE_TYPES = ['String', 'Number', 'Boolean', 'List', 'Date'] as const;
+export type InsightVariableType = (typeof INSIGHT_VARIABLE_TYPES)[number];
+
+/** A project's SQL variable as a query sees it: `{variables.<codeName>}` falls back to its default. */
+export interface VariableDefinition {
+  readonly id: string;
+  readonly codeName: string;
+  readonly type: InsightVariableType;
+  readonly defaultValue: unknown;
+}
+
 /** PostHog's default test-account filter (new projects get it): events from localhost or 127.0.0.1, any port. */
 export const DEFAULT_TEST_ACCOUNT_FILTERS: readonly PropertyFilter[] = [
   { key: '$host', operator: 'not_regex', value: '^(localhost|127\\.0\\.0\\.1)($|:)', type: 'event' },
@@ -65,6 +77,8 @@ export interface QueryContext {
   readonly loadAction: (id: number) => Promise<ActionDefinition | undefined>;
   /** The team's cohort with this id, or undefined (deleted / another team's). */
   readonly loadCohort: (id: number) => Promise<Cohort | undefined>;
+  /** The team's SQL variables (HogQL `{variables.x}`). @default none: every such placeholder is refused */
+  readonly loadVariables?: () => Promise<readonly VariableDefinition[]>;
   /** The team's group types: index (0–4) → name. */
   readonly groupTypes: ReadonlyMap<number, string>;
   /** The project's test-account filters, applied with filterTestAccounts. @default PostHog's localhost filter */
