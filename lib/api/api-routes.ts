@@ -15,6 +15,7 @@ import { createDashboardsApi } from './dashboards-api';
 import { createDefinitionsApi } from './definitions-api';
 import { createEventsApi } from './events-api';
 import { createFeatureFlagsApi } from './feature-flags-api';
+import { createInsightVariablesApi } from './insight-variables-api';
 import { createInsightsApi } from './insights-api';
 import { createPersonsApi } from './persons-api';
 import { generalProjectSettings, type ProjectSettingsSection } from './project-settings';
@@ -56,6 +57,7 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
   const insights = createInsightsApi({ db: deps.db, auth, queries });
   const dashboards = createDashboardsApi({ db: deps.db, auth, queries });
   const annotations = createAnnotationsApi({ db: deps.db, auth });
+  const insightVariables = createInsightVariablesApi({ db: deps.db, auth });
   const definitionsApi = createDefinitionsApi({ db: deps.db, store: deps.store, cache, auth });
 
   router.add('GET', '/api/projects', projects.list);
@@ -96,6 +98,7 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     crud(router, `${root}/:id/insights`, 'insightId', insights);
     crud(router, `${root}/:id/dashboards`, 'dashboardId', dashboards);
     crud(router, `${root}/:id/annotations`, 'annotationId', annotations);
+    crud(router, `${root}/:id/insight_variables`, 'variableId', insightVariables);
     router.add('GET', `${root}/:id/event_definitions`, definitionsApi.listEvents);
     router.add('GET', `${root}/:id/event_definitions/:definitionId`, definitionsApi.retrieveEvent);
     router.add('GET', `${root}/:id/property_definitions`, definitionsApi.listProperties);

@@ -16,8 +16,10 @@ import {
   type TileRecord,
 } from '../insights/dashboard-repository';
 import { filtersOverrideParam, withDashboardFilters } from '../insights/dashboard-filters';
+import { mergeVariables, variablesOverrideParam, withVariables } from '../insights/dashboard-variables';
 import { booleanField, booleanParam, objectField, stringField, tagsField } from '../insights/fields';
 import { findInsights } from '../insights/insight-repository';
+import { effectiveQuery } from '../insights/legacy-filters';
 import type { Database, Sql } from '../ports/database';
 import { refreshModeOf, type QueryService, type RefreshMode } from '../query/query-service';
 import { resolveProject, requireScope, type ApiAuthenticator, type ApiCaller } from './auth';
@@ -135,14 +137,15 @@ export function createDashboardsApi(deps: { db: Database; auth: ApiAuthenticator
     }
   }
 
-  async function tileJson(team: Team, filters: Record<string, unknown>, tiles: readonly TileRecord[], mode: RefreshMode): Promise<Record<string, unknown>[]> {
+  async function tileJson(team: Team, effective: Record<'filters' | 'variables', Record<string, unknown>>, tiles: readonly TileRecord[], mode: RefreshMode): Promise<Record<string, unknown>[]> {
     const insights = await findInsights(db, team.id, tiles.flatMap((t) => (t.insightId !== null ? [t.insightId] : [])));
     const scope = await queryScopeOf(db, team);
     const out: Record<string, unknown>[] = [];
     for (const tile of tiles) {
       const insight = tile.insightId === null ? undefined : insights.get(tile.insightId);
       if (tile.insightId !== null && (!insight || insight.deleted)) continue;
-      const result = insight ? await insightResult(deps, scope, insight, mode, insight.query && withDashboardFilters(insight.query, filters)) : undefined;
+      const own = insight ? effectiveQuery(insight) : null; // a legacy insight computes what its filters describe
+      const result = insight ? await insightResult(deps, scope, insight, mode, own && withVariables(withDashboardFilters(own, effective.filters), effective.variables)) : undefined;
       out.push({
         id: tile.id,
         layouts: tile.layouts,
@@ -159,17 +162,22 @@ export function createDashboardsApi(deps: { db: Database; auth: ApiAuthenticator
     return out;
   }
 
-  /** `override`: PostHog's `filters_override`, applied to the tiles and shown as `filters` (not saved). */
-  async function fullJson(team: Team, dashboard: DashboardRecord, mode: RefreshMode, override?: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const filters = override ? { ...dashboard.filters, ...override } : dashboard.filters;
+  /**
+   * `override`: PostHog's `filters_override` and `variables_override`, applied to the tiles over
+   * the dashboard's own and shown as `filters` and `variables` (not saved).
+   */
+  async function fullJson(team: Team, dashboard: DashboardRecord, mode: RefreshMode, override: { filters?: Record<string, unknown>; variables?: Record<string, unknown> } = {}): Promise<Record<string, unknown>> {
+    const filters = override.filters ? { ...dashboard.filters, ...override.filters } : dashboard.filters;
+    const variables = mergeVariables(dashboard.variables, override.variables);
     return {
       ...dashboardBasicJson(dashboard, team.id),
       filters,
       persisted_filters: dashboard.filters,
-      variables: dashboard.variables,
+      variables,
+      persisted_variables: dashboard.variables,
       breakdown_colors: [],
       data_color_theme_id: null,
-      tiles: await tileJson(team, filters, await listTiles(db, dashboard.id), mode),
+      tiles: await tileJson(team, { filters, variables }, await listTiles(db, dashboard.id), mode),
     };
   }
 
@@ -203,7 +211,7 @@ export function createDashboardsApi(deps: { db: Database; auth: ApiAuthenticator
       const dashboard = await findDashboard(db, team.id, idParam(req, 'dashboardId'));
       if (!dashboard || dashboard.deleted) throw new NotFoundError();
       const mode = refreshModeOf(req.query.get('refresh') ?? undefined, undefined, 'force_cache');
-      const override = filtersOverrideParam(req.query);
+      const override = { filters: filtersOverrideParam(req.query), variables: variablesOverrideParam(req.query) };
       await touchDashboard(db, dashboard.id);
       return json(200, await fullJson(team, dashboard, mode, override));
     },

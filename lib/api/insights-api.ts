@@ -3,7 +3,9 @@ import { BadRequestError, NotFoundError } from '../http/errors';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import { filtersOverrideParam, withDashboardFilters } from '../insights/dashboard-filters';
 import { findDashboard, liveDashboardIds } from '../insights/dashboard-repository';
+import { variablesOverrideParam, withVariables } from '../insights/dashboard-variables';
 import { booleanField, booleanParam, idListField, objectField, stringField, tagsField } from '../insights/fields';
+import { effectiveQuery, legacyFiltersToQuery } from '../insights/legacy-filters';
 import {
   findInsight,
   insertInsight,
@@ -35,15 +37,16 @@ const EMPTY_RESULT = {
 };
 
 /**
- * An insight's result fields through the query service. `force_cache` (PostHog's default when
+ * An insight's result fields through the query service, from its query or, for a legacy insight,
+ * the query its `filters` describe (lib/insights/legacy-filters.ts). `force_cache` (PostHog's default when
  * no `refresh` is asked) never computes, and answers nothing for kinds this server cannot run.
  */
 export async function insightResult(
   deps: { db: Database; queries: QueryService },
   scope: QueryScope,
-  insight: Pick<InsightRecord, 'id' | 'query'>,
+  insight: Pick<InsightRecord, 'id' | 'query' | 'filters'>,
   mode: RefreshMode,
-  query: Record<string, unknown> | null = insight.query,
+  query: Record<string, unknown> | null = effectiveQuery(insight),
 ): Promise<Record<string, unknown>> {
   if (!query) return { ...EMPTY_RESULT, timezone: scope.timezone };
   if (mode === 'force_cache') {
@@ -70,6 +73,12 @@ export async function insightResult(
   };
 }
 
+/** PostHog shows a legacy insight (filters, no query) with the query its filters describe, and empty filters. */
+function shownQuery(i: InsightRecord): { query: Record<string, unknown> | null; filters: Record<string, unknown> } {
+  const legacy = i.query ? null : effectiveQuery(i);
+  return legacy ? { query: legacy, filters: {} } : { query: i.query, filters: i.filters };
+}
+
 /** A saved insight as PostHog's InsightSerializer shows one (the result fields come from `insightResult`). */
 export function insightJson(i: InsightRecord, result: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -77,8 +86,7 @@ export function insightJson(i: InsightRecord, result: Record<string, unknown>): 
     short_id: i.shortId,
     name: i.name,
     derived_name: i.derivedName,
-    query: i.query,
-    filters: i.filters,
+    ...shownQuery(i),
     order: null,
     deleted: i.deleted,
     dashboards: i.tiles.map((t) => t.dashboard_id),
@@ -111,7 +119,8 @@ function queryField(body: Record<string, unknown>): Record<string, unknown> | nu
 
 /**
  * /api/projects/:id/insights/ — saved insights: list (search, saved, favorited, short_id,
- * dashboards, basic, refresh, limit, offset), create, retrieve (`?refresh=` computes the result), update,
+ * dashboards, basic, refresh, limit, offset), create, retrieve (`?refresh=` computes the result;
+ * `filters_override`, `from_dashboard` and `variables_override` apply to that read only), update,
  * soft delete. `dashboards` puts the insight on dashboards as tiles.
  */
 export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; queries: QueryService }) {
@@ -125,7 +134,7 @@ export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; 
 
   function fieldsOf(body: Record<string, unknown>, current?: InsightRecord): InsightFields {
     const query = queryField(body);
-    return {
+    const fields: InsightFields = {
       name: body.name === undefined ? (current?.name ?? null) : (stringField(body, 'name', { max: 400, nullable: true }) ?? null),
       derived_name: body.derived_name === undefined ? (current?.derivedName ?? null) : (stringField(body, 'derived_name', { max: 400, nullable: true }) ?? null),
       description: stringField(body, 'description', { max: 400, nullable: true }) ?? current?.description ?? '',
@@ -136,6 +145,10 @@ export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; 
       tags: tagsField(body) ?? current?.tags ?? [],
       deleted: booleanField(body, 'deleted') ?? current?.deleted ?? false,
     };
+    // Legacy filters without a query are what the insight computes: refuse bad ones when they are saved.
+    const touched = body.filters !== undefined || body.query !== undefined;
+    if (touched && !fields.query && Object.keys(fields.filters).length > 0) legacyFiltersToQuery(fields.filters);
+    return fields;
   }
 
   async function dashboardsOf(teamId: number, body: Record<string, unknown>): Promise<number[] | undefined> {
@@ -209,7 +222,10 @@ export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; 
       if (!insight || insight.deleted) throw new NotFoundError();
       const mode = refreshModeOf(req.query.get('refresh') ?? undefined, undefined, 'force_cache');
       const filters = await readFilters(team.id, req.query);
-      const query = insight.query && filters ? withDashboardFilters(insight.query, filters) : insight.query;
+      const own = effectiveQuery(insight);
+      const variables = variablesOverrideParam(req.query);
+      const filtered = own && filters ? withDashboardFilters(own, filters) : own;
+      const query = filtered && variables ? withVariables(filtered, variables) : filtered;
       const result = await insightResult(deps, await queryScopeOf(db, team), insight, mode, query);
       return json(result.query_status && (result.query_status as { complete?: boolean }).complete === false ? 202 : 200, insightJson(insight, result));
     },

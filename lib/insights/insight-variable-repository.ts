@@ -29,16 +29,19 @@ interface VariableRow {
   name: string;
   code_name: string;
   type: InsightVariableType;
-  default_value: unknown;
-  values: unknown[] | null;
+  default_value: string | null;
+  values: string | null;
   created_at: string;
   created_by_id: string | number | null;
 }
 
-const SELECT = `SELECT id::text AS id, team_id, name, code_name, type, default_value, "values", to_json(created_at) #>> '{}' AS created_at, created_by_id
+// jsonb is read as text: every adapter (node-postgres, PGlite, the RDS Data API) passes text alike.
+const SELECT = `SELECT id::text AS id, team_id, name, code_name, type, default_value::text AS default_value, "values"::text AS "values", to_json(created_at) #>> '{}' AS created_at, created_by_id
   FROM posthog_insightvariable`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const parsed = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
 function toRecord(r: VariableRow): InsightVariableRecord {
   return {
@@ -47,8 +50,8 @@ function toRecord(r: VariableRow): InsightVariableRecord {
     name: r.name,
     codeName: r.code_name,
     type: r.type,
-    defaultValue: r.default_value ?? null,
-    values: r.values ?? null,
+    defaultValue: parsed(r.default_value),
+    values: parsed(r.values) as unknown[] | null,
     createdAt: new Date(r.created_at).toISOString(),
     createdById: r.created_by_id === null ? null : Number(r.created_by_id),
   };
@@ -113,5 +116,5 @@ export async function deleteInsightVariable(db: Sql, teamId: number, id: string)
 /** Every variable of the team, as queries resolve `{variables.x}` against them. */
 export async function loadVariableDefinitions(db: Sql, teamId: number): Promise<VariableDefinition[]> {
   const { rows } = await db.query<VariableRow>(`${SELECT} WHERE team_id = $1`, [teamId]);
-  return rows.map((r) => ({ id: r.id, codeName: r.code_name, type: r.type, defaultValue: r.default_value ?? null }));
+  return rows.map((r) => ({ id: r.id, codeName: r.code_name, type: r.type, defaultValue: parsed(r.default_value) }));
 }
