@@ -1,6 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { createOrganization, createPersonalApiKey, createTeam, createUser, type Team } from '../../lib/accounts/accounts-repository';
-import { publishTeamToken } from '../../lib/accounts/token-directory';
+import { type Team } from '../../lib/accounts/accounts-repository';
 import { addStaticCohortMembers } from '../../lib/flags/cohort-repository';
 import { PERSONS_PROJECTION_FORMAT } from '../../lib/flags/projection-keys';
 import { personUuidFor } from '../../lib/persons/person-uuid';
@@ -11,6 +10,7 @@ import { openTestStore } from '../support/chdb';
 import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
 import { customResourceEvent, httpApiEvent } from '../support/lambda-events';
 import { httpOf, invoke } from '../support/lambda-invoke';
+import { apiCaller, closeChdbSessions, createLambdaProject } from '../support/lambda-project';
 
 /**
  * A flag on a static cohort, answered by the flags Lambda — which reads only DynamoDB — after
@@ -39,11 +39,7 @@ beforeAll(async () => {
   aws = await startLambdaEnvironment('flags_static');
   store = await openTestStore();
   await migratePostgres(aws.db);
-  const org = await createOrganization(aws.db, 'Static cohorts org');
-  const user = await createUser(aws.db, { email: 'static@example.com', organizationId: org.id });
-  team = await createTeam(aws.db, { organizationId: org.id, name: 'Static cohorts project' });
-  key = (await createPersonalApiKey(aws.db, { userId: user.id, label: 'static cohorts test', scopes: ['*'] })).value;
-  await publishTeamToken(aws.kv, team);
+  ({ team, key } = await createLambdaProject(aws, 'Static cohorts'));
   Object.assign(process.env, aws.env);
   lambdas = {
     api: await import('../../lambdas/api'),
@@ -56,12 +52,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  ((await import('chdb')) as unknown as { _closeAllSessions(): void })._closeAllSessions();
+  await closeChdbSessions();
   await aws?.stop();
 });
 
-const api = async (method: string, url: string, body?: unknown) =>
-  httpOf((await invoke(lambdas.api.handler, httpApiEvent({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }), 'api')).result);
+const api = apiCaller(() => lambdas.api.handler, () => key);
 
 /** Whether /flags (flags Lambda) turns `beta` on for the distinct id. */
 const betaFor = async (distinctId: string): Promise<boolean> => {

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { createOrganization, createPersonalApiKey, createTeam, createUser, type Team } from '../../lib/accounts/accounts-repository';
-import { publishTeamToken } from '../../lib/accounts/token-directory';
+import { type Team } from '../../lib/accounts/accounts-repository';
 import { migratePostgres } from '../../lib/postgres/migrate';
 import { posthogJsDistDir } from '../../lib/web/static-assets';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
@@ -10,6 +9,7 @@ import { openTestStore } from '../support/chdb';
 import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
 import { albEvent, httpApiEvent } from '../support/lambda-events';
 import { httpOf, invoke } from '../support/lambda-invoke';
+import { apiCaller, closeChdbSessions, createLambdaProject } from '../support/lambda-project';
 
 /**
  * Feature flags across the real Lambda handler modules, over local AWS (test/support/lambda-environment.ts):
@@ -36,11 +36,7 @@ beforeAll(async () => {
   aws = await startLambdaEnvironment('flags');
   store = await openTestStore();
   await migratePostgres(aws.db);
-  const org = await createOrganization(aws.db, 'Flags org');
-  const user = await createUser(aws.db, { email: 'flags@example.com', organizationId: org.id });
-  team = await createTeam(aws.db, { organizationId: org.id, name: 'Flags project' });
-  key = (await createPersonalApiKey(aws.db, { userId: user.id, label: 'flags test', scopes: ['*'] })).value;
-  await publishTeamToken(aws.kv, team);
+  ({ team, key } = await createLambdaProject(aws, 'Flags'));
   Object.assign(process.env, aws.env);
   lambdas = {
     api: await import('../../lambdas/api'),
@@ -52,20 +48,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  ((await import('chdb')) as unknown as { _closeAllSessions(): void })._closeAllSessions();
+  await closeChdbSessions();
   await aws?.stop();
 });
 
-const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
-  httpOf(
-    (
-      await invoke(
-        lambdas.api.handler,
-        httpApiEvent({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }),
-        'api',
-      )
-    ).result,
-  );
+const api = apiCaller(() => lambdas.api.handler, () => key);
 
 /** posthog-js' /flags request: POST /flags/?v=2&config=true with a JSON body. */
 const flags = async (body: Record<string, unknown>, url = '/flags/?v=2') =>

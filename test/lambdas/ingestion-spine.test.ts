@@ -1,7 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { createOrganization, createPersonalApiKey, createTeam, createUser, type Team } from '../../lib/accounts/accounts-repository';
-import { publishTeamToken } from '../../lib/accounts/token-directory';
+import { type Team } from '../../lib/accounts/accounts-repository';
 import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
 import { parseProcessedRecord } from '../../lib/ingestion/processed-records';
 import type { CapturedRecord } from '../../lib/ingestion/records';
@@ -11,6 +10,7 @@ import { openTestStore } from '../support/chdb';
 import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
 import { albEvent, httpApiEvent } from '../support/lambda-events';
 import { invoke } from '../support/lambda-invoke';
+import { closeChdbSessions, createLambdaProject } from '../support/lambda-project';
 
 /**
  * The real Lambda handler modules, invoked with the events AWS delivers, over local
@@ -39,11 +39,7 @@ beforeAll(async () => {
   aws = await startLambdaEnvironment('lambdas');
   store = await openTestStore();
   await migratePostgres(aws.db);
-  const org = await createOrganization(aws.db, 'Lambda org');
-  const user = await createUser(aws.db, { email: 'lambda@example.com', organizationId: org.id });
-  team = await createTeam(aws.db, { organizationId: org.id, name: 'Lambda project' });
-  personalApiKey = (await createPersonalApiKey(aws.db, { userId: user.id, label: 'lambda test', scopes: ['*'] })).value;
-  await publishTeamToken(aws.kv, team);
+  ({ team, key: personalApiKey } = await createLambdaProject(aws, 'Lambda'));
 
   // A cold start: the environment is in place before a handler module is loaded.
   Object.assign(process.env, aws.env);
@@ -59,7 +55,7 @@ afterAll(async () => {
   await store?.close();
   // The loader and api modules keep their chDB sessions open, as a warm Lambda would; chDB
   // binds one folder per process, so close them before another test file in this worker opens one.
-  ((await import('chdb')) as unknown as { _closeAllSessions(): void })._closeAllSessions();
+  await closeChdbSessions();
   await aws?.stop();
 });
 

@@ -1,13 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createOrganization, createPersonalApiKey, createTeam, createUser, type Team } from '../../lib/accounts/accounts-repository';
+import { type Team } from '../../lib/accounts/accounts-repository';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { migratePostgres } from '../../lib/postgres/migrate';
 import { QUERY_RESULTS_PREFIX } from '../../lib/query/query-state';
 import { openTestStore } from '../support/chdb';
 import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
-import { httpApiEvent } from '../support/lambda-events';
-import { httpOf, invoke } from '../support/lambda-invoke';
+import { invoke } from '../support/lambda-invoke';
+import { apiCaller, closeChdbSessions, createLambdaProject } from '../support/lambda-project';
 
 /**
  * Async queries across the real handler modules, over local AWS: the api Lambda answers 202 and
@@ -31,10 +31,7 @@ beforeAll(async () => {
   aws = await startLambdaEnvironment('query_worker');
   store = await openTestStore();
   await migratePostgres(aws.db);
-  const org = await createOrganization(aws.db, 'Query org');
-  const user = await createUser(aws.db, { email: 'query@example.com', organizationId: org.id });
-  team = await createTeam(aws.db, { organizationId: org.id, name: 'Query project' });
-  key = (await createPersonalApiKey(aws.db, { userId: user.id, label: 'query test', scopes: ['*'] })).value;
+  ({ team, key } = await createLambdaProject(aws, 'Query'));
   lambdaApi = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -51,23 +48,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  ((await import('chdb')) as unknown as { _closeAllSessions(): void })._closeAllSessions();
+  await closeChdbSessions();
   await new Promise<void>((resolve) => (lambdaApi ? lambdaApi.close(() => resolve()) : resolve()));
   await aws?.stop();
   delete process.env.HEDGEROW_QUERY_WORKER_FUNCTION;
   delete process.env.AWS_ENDPOINT_URL_LAMBDA;
 });
 
-const api = async (method: string, url: string, body?: unknown) =>
-  httpOf(
-    (
-      await invoke(
-        lambdas.api.handler,
-        httpApiEvent({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }),
-        'api',
-      )
-    ).result,
-  );
+const api = apiCaller(() => lambdas.api.handler, () => key);
 
 const runWorker = async (event: unknown) => (await invoke(lambdas.worker.handler, event, 'query-worker')).result;
 

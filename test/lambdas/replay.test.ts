@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { createOrganization, createPersonalApiKey, createTeam, createUser, type Team } from '../../lib/accounts/accounts-repository';
+import { createTeam, type Team } from '../../lib/accounts/accounts-repository';
 import { publishTeamToken } from '../../lib/accounts/token-directory';
 import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
@@ -7,8 +7,9 @@ import { migratePostgres } from '../../lib/postgres/migrate';
 import { openTestStore } from '../support/chdb';
 import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
 import { albEvent, httpApiEvent } from '../support/lambda-events';
-import { httpOf, invoke } from '../support/lambda-invoke';
+import { invoke } from '../support/lambda-invoke';
 import { click, consoleLog, fixtureEvents, input, meta, mouseMove } from '../replay/replay-harness';
+import { apiCaller, closeChdbSessions, createLambdaProject } from '../support/lambda-project';
 
 /**
  * Session replay across the real Lambda handler modules, over local AWS: posthog-js' /s/ batches
@@ -37,12 +38,10 @@ beforeAll(async () => {
   aws = await startLambdaEnvironment('replay');
   store = await openTestStore();
   await migratePostgres(aws.db);
-  const org = await createOrganization(aws.db, 'Replay org');
-  const user = await createUser(aws.db, { email: 'replay@example.com', organizationId: org.id });
-  team = await createTeam(aws.db, { organizationId: org.id, name: 'Replay project' });
-  quiet = await createTeam(aws.db, { organizationId: org.id, name: 'Not recording' });
-  key = (await createPersonalApiKey(aws.db, { userId: user.id, label: 'replay test', scopes: ['*'] })).value;
-  for (const t of [team, quiet]) await publishTeamToken(aws.kv, t);
+  const project = await createLambdaProject(aws, 'Replay');
+  ({ team, key } = project);
+  quiet = await createTeam(aws.db, { organizationId: project.organizationId, name: 'Not recording' });
+  await publishTeamToken(aws.kv, quiet);
   Object.assign(process.env, aws.env);
   lambdas = {
     api: await import('../../lambdas/api'),
@@ -53,20 +52,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  ((await import('chdb')) as unknown as { _closeAllSessions(): void })._closeAllSessions();
+  await closeChdbSessions();
   await aws?.stop();
 });
 
-const api = async (method: string, url: string, body?: unknown) =>
-  httpOf(
-    (
-      await invoke(
-        lambdas.api.handler,
-        httpApiEvent({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }),
-        'api',
-      )
-    ).result,
-  );
+const api = apiCaller(() => lambdas.api.handler, () => key);
 
 /** posthog-js' /s/ request: gzip text/plain, a JSON array of $snapshot events, base64 through API Gateway. */
 function snapshotRequest(token: string, sessionId: string, distinctId: string, items: unknown[]) {

@@ -1,0 +1,45 @@
+/** What the Lambda tests (test/lambdas) set up alike: a project with a personal API key, and the api Lambda called with it. */
+import { createOrganization, createPersonalApiKey, createTeam, createUser, type Team } from '../../lib/accounts/accounts-repository';
+import { publishTeamToken } from '../../lib/accounts/token-directory';
+import type { LambdaEnvironment } from './lambda-environment';
+import { httpApiEvent } from './lambda-events';
+import { httpOf, invoke } from './lambda-invoke';
+
+export interface LambdaProject {
+  readonly organizationId: string;
+  readonly userId: number;
+  readonly team: Team;
+  /** A personal API key (all scopes) of the project's user. */
+  readonly key: string;
+}
+
+/** An organisation, a user with a key, and a project whose token capture and flags can look up. */
+export async function createLambdaProject(aws: LambdaEnvironment, name: string): Promise<LambdaProject> {
+  const org = await createOrganization(aws.db, `${name} org`);
+  const user = await createUser(aws.db, { email: `${name.toLowerCase().replace(/\W+/g, '-')}@example.com`, organizationId: org.id });
+  const team = await createTeam(aws.db, { organizationId: org.id, name: `${name} project` });
+  const key = (await createPersonalApiKey(aws.db, { userId: user.id, label: `${name} test`, scopes: ['*'] })).value;
+  await publishTeamToken(aws.kv, team);
+  return { organizationId: org.id, userId: user.id, team, key };
+}
+
+type ApiHandler = typeof import('../../lambdas/api').handler;
+
+/** Calls the api Lambda's handler (read when called, as tests import it after setting the environment) with the key. */
+export function apiCaller(handler: () => ApiHandler, key: () => string) {
+  return async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+    httpOf(
+      (
+        await invoke(
+          handler(),
+          httpApiEvent({ method, url, headers: { authorization: `Bearer ${key()}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }),
+          'api',
+        )
+      ).result,
+    );
+}
+
+/** chDB keeps one session per process: closed after a file's tests, so the next file may open it. */
+export async function closeChdbSessions(): Promise<void> {
+  ((await import('chdb')) as unknown as { _closeAllSessions(): void })._closeAllSessions();
+}
