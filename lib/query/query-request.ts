@@ -3,7 +3,9 @@
  * wrapper stands for, and the cache key of a team's query.
  */
 import { createHash } from 'node:crypto';
+import { namesVariables } from '../hogql/variables';
 import { BadRequestError } from '../http/errors';
+import type { QueryScope } from './query-job';
 
 /** PostHog's refresh (execution) modes. */
 export const REFRESH_MODES = ['blocking', 'async', 'lazy_async', 'force_blocking', 'force_async', 'force_cache'] as const;
@@ -54,4 +56,15 @@ function canonicalJson(value: unknown): string {
 export function cacheKeyOf(teamId: number, timezone: string, query: Record<string, unknown>, settings: Record<string, unknown> = {}): string {
   const digest = createHash('sha256').update(canonicalJson({ v: 1, team: teamId, timezone, query, ...settings })).digest('hex');
   return `cache_${digest.slice(0, 40)}`;
+}
+
+/**
+ * The project's SQL variables a HogQL query may fall back on (code name, type, default) as cache
+ * key settings: the values a query gives are in the query, a changed default must miss too.
+ * Nothing for other queries, so their keys do not move when a variable changes.
+ */
+export async function variableKeySettings(source: Record<string, unknown>, scope: Pick<QueryScope, 'loadVariables'>): Promise<Record<string, unknown>> {
+  if (source.kind !== 'HogQLQuery' || typeof source.query !== 'string' || !namesVariables(source.query) || !scope.loadVariables) return {};
+  const definitions = [...(await scope.loadVariables())].sort((a, b) => (a.codeName < b.codeName ? -1 : a.codeName > b.codeName ? 1 : 0));
+  return { variables: definitions.map((d) => [d.codeName, d.type, d.defaultValue]) };
 }

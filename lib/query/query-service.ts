@@ -22,7 +22,7 @@ import { ConcurrencySlots } from './concurrency-slots';
 import { QueryCancelledError, QueryTimeoutError, queryErrorOf } from './errors';
 import { clickHouseQueryId, killQuery, limitedStore } from './limited-store';
 import { QUERY_JOB_DEADLINE_SECONDS, jobOf, scopeOfJob, type QueryScope, type ScopeLoaders } from './query-job';
-import { cacheKeyOf, unwrapQuery, type RefreshMode } from './query-request';
+import { cacheKeyOf, unwrapQuery, variableKeySettings, type RefreshMode } from './query-request';
 import { QueryState, type CacheEntry, type QueryStatus, type StatusRecord } from './query-state';
 import { DEFAULT_QUERY_LIMITS, type QueryContext, type QueryLimits, type QueryResponse, type QueryRunner } from './types';
 
@@ -124,7 +124,8 @@ export class QueryService {
   /** Runs (or answers from the cache) one query of a team according to `refresh`. */
   async run(query: unknown, scope: QueryScope, options: RunOptions): Promise<QueryOutcome> {
     const { source, runner } = this.resolve(query);
-    const key = cacheKeyOf(scope.teamId, scope.timezone, source, { testAccountFilters: scope.testAccountFilters, pathCleaningFilters: scope.pathCleaningFilters });
+    const settings = { testAccountFilters: scope.testAccountFilters, pathCleaningFilters: scope.pathCleaningFilters, ...(await variableKeySettings(source, scope)) };
+    const key = cacheKeyOf(scope.teamId, scope.timezone, source, settings);
     const cached = await this.state.readCache(scope.teamId, key);
     const fresh = cached !== undefined && this.now().getTime() < Date.parse(cached.staleAt);
     const hit = (entry: CacheEntry, status: QueryStatus | null = null): QueryOutcome => ({

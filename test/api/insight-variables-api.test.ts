@@ -136,6 +136,17 @@ describe('variables in SQL insights', () => {
     expect((await h.call(`${INSIGHTS}${insight.id}/?variables_override=${override({ [variable.id]: 'x' })}`)).body.attr).toBe('variables_override');
   });
 
+  it("misses the cache when the default an insight falls back on changes", async () => {
+    const own = (await send('POST', VARIABLES, { name: 'Cached event', type: 'String', default_value: '$pageview' })).body;
+    const query = { kind: 'HogQLQuery', query: 'select count() from events where event = {variables.cached_event}' };
+    const insight = (await send('POST', INSIGHTS, { name: 'Defaults', query })).body;
+    expect((await h.call(`${INSIGHTS}${insight.id}/?refresh=blocking`)).body).toMatchObject({ result: [[3]], is_cached: false });
+    expect((await h.call(`${INSIGHTS}${insight.id}/`)).body).toMatchObject({ result: [[3]], is_cached: true });
+    await send('PATCH', `${VARIABLES}${own.id}/`, { default_value: 'signed_up' });
+    expect((await h.call(`${INSIGHTS}${insight.id}/`)).body).toMatchObject({ result: null, is_cached: false });
+    expect((await h.call(`${INSIGHTS}${insight.id}/?refresh=blocking`)).body).toMatchObject({ result: [[1]], is_cached: false });
+  });
+
   it("applies a dashboard's variables to its tiles, and variables_override over them for one read", async () => {
     const insight = (await send('POST', INSIGHTS, { name: 'SQL tile', query: sqlInsight() })).body;
     const stored = { [variable.id]: { variableId: variable.id, code_name: variable.code_name, value: 'signed_up' } };

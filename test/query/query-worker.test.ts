@@ -5,7 +5,9 @@
  */
 import { MemoryCache } from '../../lib/adapters/local/memory-cache';
 import type { PgliteDatabase } from '../../lib/adapters/local/pglite-database';
+import { runHogQLQuery } from '../../lib/hogql';
 import { insertAction } from '../../lib/insights/action-repository';
+import { insertInsightVariable } from '../../lib/insights/insight-variable-repository';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import type { QueryDispatcher, QueryJob } from '../../lib/ports/query-dispatcher';
 import { QueryService, type QueryScope, type QueryServiceOptions } from '../../lib/query/query-service';
@@ -46,7 +48,7 @@ const badSqlRunner: QueryRunner = async (_query, ctx) => ({ results: await ctx.s
 const brokenRunner: QueryRunner = async () => {
   throw new Error('socket hang up (internal detail)');
 };
-const runners = { Count: countRunner, Scope: scopeRunner, Sleepy: sleepyRunner, BadSql: badSqlRunner, Broken: brokenRunner };
+const runners = { Count: countRunner, Scope: scopeRunner, Sleepy: sleepyRunner, BadSql: badSqlRunner, Broken: brokenRunner, HogQLQuery: runHogQLQuery };
 const limits = { maxExecutionTimeSeconds: 2, maxMemoryUsageBytes: 50_000_000, maxResultRows: 100 };
 
 /** A dispatcher that queues jobs as the JSON an invoke carries; the test delivers them to the worker. */
@@ -132,6 +134,14 @@ describe('a dispatched query', () => {
     await api.run({ kind: 'Scope', action: actionId }, scope(), { refresh: 'force_async', clientQueryId: 'scope-1' });
     expect(await deliver()).toBe('completed');
     expect((await api.status(teamId, 'scope-1')).body.query_status).toMatchObject({ results: { results: [['Europe/Paris', 'company', 'Signed up', INTERNAL]] } });
+  });
+
+  it("resolves a HogQL query's {variables.x} in the worker, from the database's variables", async () => {
+    const { api, deliver } = setup();
+    await insertInsightVariable(db, teamId, { name: 'Worker limit', type: 'Number', default_value: 41, values: null }, null);
+    await api.run({ kind: 'HogQLQuery', query: 'select {variables.worker_limit} + 1' }, scope(), { refresh: 'force_async', clientQueryId: 'variables-1' });
+    expect(await deliver()).toBe('completed');
+    expect((await api.status(teamId, 'variables-1')).body.query_status).toMatchObject({ results: { results: [[42]] } });
   });
 
   it('cancelled before a worker picks it up: the worker does not run it', async () => {
