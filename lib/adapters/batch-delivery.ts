@@ -31,6 +31,28 @@ export interface DeliveryPolicy {
   readonly retryDelayMs: number;
 }
 
+/** A consumer's settings, as a Lambda event-source mapping has them: the log consumer's and the Kinesis poller's. */
+export interface ConsumerOptions {
+  /** The consumer's name: its checkpoints' key (two consumers with different names each see every record) and its dead letters' source. */
+  readonly name: string;
+  readonly stream: StreamName;
+  readonly handler: BatchHandler;
+  readonly deadLetters: DeadLetterStore;
+  readonly logger: Logger;
+  /** Records per batch. @default 100 */
+  readonly batchSize?: number;
+  /** Lambda's payload limit: batches hold at most this many bytes. @default 6 MiB */
+  readonly maxBatchBytes?: number;
+  /** Wait up to this long to fill a batch. @default 0 */
+  readonly maxBatchingWindowMs?: number;
+  /** Retries of a failing record before it goes to the dead-letter store. @default 3 */
+  readonly maxRetries?: number;
+  /** Split a batch whose handler threw, to isolate the bad record. @default true */
+  readonly bisectOnError?: boolean;
+  /** First retry delay; doubles per attempt, capped at 5 s. @default 100 */
+  readonly retryDelayMs?: number;
+}
+
 /** What the delivery needs from the shard reader that owns the records. */
 export interface ShardDelivery<R extends DeliverableRecord> {
   readonly shardId: string;

@@ -5,40 +5,20 @@ import {
   type KinesisClient,
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
-import type { DeadLetterStore } from '../../dead-letters/dead-letter-store';
-import type { Logger } from '../../observability/logger';
-import type { BatchHandler, StreamName } from '../../ports/bus';
-import { deliverRecords, describeError, splitByBytes, type DeliverableRecord, type ShardDelivery } from '../batch-delivery';
+import { deliverRecords, describeError, splitByBytes, type ConsumerOptions, type DeliverableRecord, type ShardDelivery } from '../batch-delivery';
 import { Waker } from '../waker';
 import { backoffDelay, sleep } from './backoff';
 import type { ShardCheckpoints } from './kinesis-checkpoints';
 import { listShards } from './kinesis-streams';
 
-export interface KinesisPollerOptions {
+/** `batchSize` is also the records per GetRecords call (Kinesis allows up to 10,000); a bigger answer is handed over in batches of `maxBatchBytes`. */
+export interface KinesisPollerOptions extends ConsumerOptions {
   readonly client: KinesisClient;
   /** The real stream name. */
   readonly streamName: string;
   /** The handler's `eventSourceARN`. @default the stream name */
   readonly streamArn?: string;
-  /** The consumer's name: its checkpoints' and dead letters' key. */
-  readonly name: string;
-  readonly stream: StreamName;
-  readonly handler: BatchHandler;
-  readonly deadLetters: DeadLetterStore;
-  readonly logger: Logger;
   readonly checkpoints: ShardCheckpoints;
-  /** Records per GetRecords call and per batch (Kinesis allows up to 10,000). @default 100 */
-  readonly batchSize?: number;
-  /** Lambda's payload limit: a GetRecords answer (up to 10 MiB) is handed over in batches of at most this. @default 6 MiB */
-  readonly maxBatchBytes?: number;
-  /** Keep polling up to this long to fill a batch. @default 0 */
-  readonly maxBatchingWindowMs?: number;
-  /** @default 3 */
-  readonly maxRetries?: number;
-  /** @default true */
-  readonly bisectOnError?: boolean;
-  /** @default 100 */
-  readonly retryDelayMs?: number;
   /** Pause after an empty GetRecords, doubling up to `max` while the shard stays idle (Kinesis allows 5 calls/s per shard). @default { min: 200, max: 1000 } */
   readonly idleDelayMs?: { readonly min: number; readonly max: number };
   /** How often ListShards looks for new shards (after a reshard). @default 10000 */

@@ -1,30 +1,8 @@
-import type { DeadLetterStore } from '../../../dead-letters/dead-letter-store';
-import type { Logger } from '../../../observability/logger';
-import type { BatchHandler, StreamName } from '../../../ports/bus';
-import { deliverRecords, type DeliverableRecord, type ShardDelivery } from '../../batch-delivery';
+import { deliverRecords, type ConsumerOptions, type DeliverableRecord, type ShardDelivery } from '../../batch-delivery';
 import type { FileLog } from './file-log';
 import type { StoredRecord } from './record-codec';
 
-export interface LogConsumerOptions {
-  /** Names the checkpoint; two consumers with different names each see every record. */
-  readonly name: string;
-  readonly stream: StreamName;
-  readonly handler: BatchHandler;
-  readonly deadLetters: DeadLetterStore;
-  readonly logger: Logger;
-  /** @default 100 */
-  readonly batchSize?: number;
-  /** Lambda's payload limit. @default 6 MiB */
-  readonly maxBatchBytes?: number;
-  /** Wait up to this long to fill a batch. @default 0 */
-  readonly maxBatchingWindowMs?: number;
-  /** Retries of a failing record before it goes to the dead-letter store. @default 3 */
-  readonly maxRetries?: number;
-  /** Split a batch whose handler threw, to isolate the bad record. @default true */
-  readonly bisectOnError?: boolean;
-  /** First retry delay; doubles per attempt, capped at 5 s. @default 100 */
-  readonly retryDelayMs?: number;
-}
+export type LogConsumerOptions = ConsumerOptions;
 
 /**
  * Runs a consumer over the local log with the semantics of a Lambda Kinesis event-source
