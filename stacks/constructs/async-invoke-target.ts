@@ -3,6 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { failureQueue } from './failure-queue';
 import type { HedgerowFunction } from './hedgerow-function';
 
 export interface AsyncInvokeTargetProps {
@@ -28,15 +29,7 @@ export class AsyncInvokeTarget extends Construct {
 
   constructor(scope: Construct, id: string, props: AsyncInvokeTargetProps) {
     super(scope, id);
-    this.failureQueue = new sqs.Queue(this, 'Failures', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.failureQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the on-failure destination (dead-letter store) of asynchronous Lambda invokes.',
-    });
+    this.failureQueue = failureQueue(this, 'asynchronous Lambda invokes');
     props.target.function.configureAsyncInvoke({
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,

@@ -1,10 +1,10 @@
-import { Duration, Validations } from 'aws-cdk-lib';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ConsumerSettings } from '../profiles';
+import { failureQueue } from './failure-queue';
 import type { HedgerowFunction } from './hedgerow-function';
 
 export interface KinesisConsumerProps {
@@ -27,15 +27,7 @@ export class KinesisConsumer extends Construct {
   constructor(scope: Construct, id: string, props: KinesisConsumerProps) {
     super(scope, id);
     const { settings } = props;
-    this.failureQueue = new sqs.Queue(this, 'Failures', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.failureQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the on-failure destination (dead-letter store) of a Kinesis event-source mapping.',
-    });
+    this.failureQueue = failureQueue(this, 'a Kinesis event-source mapping');
     props.function.function.addEventSource(
       new KinesisEventSource(props.stream, {
         startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
