@@ -1,6 +1,7 @@
 import type { Team } from '../accounts/accounts-repository';
 import { BadRequestError, NotFoundError } from '../http/errors';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
+import { RELATIVE_DATE } from '../hogql/variables';
 import { enumField, requireField, stringField } from '../insights/fields';
 import {
   codeNameOf,
@@ -55,7 +56,9 @@ function defaultValueOf(type: InsightVariableType, value: unknown): unknown {
       if (typeof value !== 'boolean') throw invalid(attr, 'default_value of a Boolean variable must be true or false.');
       return value;
     case 'Date':
-      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value))) throw invalid(attr, 'default_value of a Date variable must be a date (YYYY-MM-DD).');
+      if (typeof value !== 'string' || !(RELATIVE_DATE.test(value) || (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value))))) {
+        throw invalid(attr, 'default_value of a Date variable must be a date (YYYY-MM-DD) or a relative date (-7d).');
+      }
       return value;
     case 'List':
       return asText(value, attr);

@@ -18,8 +18,8 @@ export interface PrinterOptions {
   readonly values: Readonly<Record<string, unknown>>;
   /** The expression `{filters}` stands for (and what is added automatically); null: none. */
   readonly filters: AstNode | null;
-  /** The typed value of `{variables.code_name}` (it throws a HogQLError naming a variable it refuses). @default none exist */
-  readonly variable?: (codeName: string) => unknown;
+  /** `{variables.code_name}` as a constant expression (it throws a HogQLError naming a variable it refuses). @default none exist */
+  readonly variable?: (codeName: string) => AstNode;
 }
 
 const MAX_DEPTH = 96;
@@ -132,8 +132,8 @@ export abstract class ExpressionPrinter {
   }
 
   private variable(codeName: string): AstNode {
-    const resolve = this.options.variable ?? ((): never => fail(`Variable {variables.${codeName}} does not exist in this project.`));
-    return valueToAst(resolve(codeName), `variables.${codeName}`);
+    if (!this.options.variable) fail(`Variable {variables.${codeName}} does not exist in this project.`);
+    return this.options.variable(codeName);
   }
 
   protected printField(chain: readonly (string | number)[], scope: Scope): { sql: string; property: boolean } {

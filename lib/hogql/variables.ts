@@ -5,7 +5,13 @@
  * a value is data and never SQL.
  */
 import type { VariableDefinition } from '../query/types';
+import type { AstNode } from './ast';
+import { dateBound } from './dates';
 import { fail, HogQLError } from './errors';
+import { valueToAst } from './values';
+
+/** A relative date (`-7d`, `-24h`, `mStart`, …), which a Date variable may hold as PostHog's do. */
+export const RELATIVE_DATE = /^(-?\d{1,5}[hdwmqyM]|[dwmy]Start)$/;
 
 /** Whether the HogQL text names a variable (only then are the project's variables loaded). */
 export function namesVariables(text: string): boolean {
@@ -27,18 +33,24 @@ export function queryVariableValues(raw: unknown): Map<string, { value: unknown;
 }
 
 /**
- * The value of each `{variables.x}`: the query's, else the default; an unknown code name or one
- * with neither a value nor a default is refused by name.
+ * Each `{variables.x}` as a constant: the query's value, else the default; an unknown code name
+ * or one with neither a value nor a default is refused by name. A relative Date (`-7d`) is that
+ * moment in the project's time zone, from the query's "now".
  */
-export function variableResolver(definitions: readonly VariableDefinition[], values: ReadonlyMap<string, { value: unknown; isNull: boolean }>): (codeName: string) => unknown {
+export function variableResolver(
+  definitions: readonly VariableDefinition[],
+  values: ReadonlyMap<string, { value: unknown; isNull: boolean }>,
+  timezone: string,
+): (codeName: string) => AstNode {
   const byCodeName = new Map(definitions.map((d) => [d.codeName, d]));
   return (codeName) => {
     const definition = byCodeName.get(codeName) ?? fail(`Variable {variables.${codeName}} does not exist in this project.`);
     const given = values.get(codeName);
-    if (given?.isNull) return null;
+    if (given?.isNull) return { node: 'Constant', value: null };
     const value = given?.value ?? definition.defaultValue;
     if (value === null || value === undefined) fail(`Variable {variables.${codeName}} has no value and no default.`);
-    return typedValue(definition, value);
+    if (definition.type === 'Date' && typeof value === 'string' && RELATIVE_DATE.test(value.trim())) return dateBound(value, timezone, 'from')!;
+    return valueToAst(typedValue(definition, value), `variables.${codeName}`);
   };
 }
 
@@ -56,7 +68,7 @@ function typedValue(definition: VariableDefinition, value: unknown): unknown {
       return fail(`Variable ${name} must be true or false.`);
     case 'Date': {
       const text = scalarText(value) ?? fail(`Variable ${name} must be a date.`);
-      if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(Date.parse(text))) fail(`Variable ${name} must be a date (YYYY-MM-DD).`);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(Date.parse(text))) fail(`Variable ${name} must be a date (YYYY-MM-DD) or a relative date (-7d).`);
       return text;
     }
     case 'List':

@@ -62,11 +62,11 @@ function toRecord(r: VariableRow): InsightVariableRecord {
  * underscores, lower-cased ("Event name!" → "event_name").
  */
 export function codeNameOf(name: string): string {
-  return [...name]
+  // Lower-cased first: lower-casing may itself give marks (İ → i̇), which are then dropped too.
+  return [...name.toLowerCase()]
     .filter((c) => /[\p{L}\p{N} _]/u.test(c))
     .join('')
-    .replace(/ /g, '_')
-    .toLowerCase();
+    .replace(/ /g, '_');
 }
 
 export async function listInsightVariables(db: Sql, teamId: number, page: { limit: number; offset: number }): Promise<{ count: number; variables: InsightVariableRecord[] }> {

@@ -37,7 +37,7 @@ export async function runHogQL(query: Record<string, unknown>, ctx: QueryContext
     now: ctx.now,
     values: values as Record<string, unknown>,
     filters: filtersExpr(filters, ctx.timezone, await filterCohorts(filters, ctx)),
-    variable: variableResolver(definitions, variables),
+    variable: variableResolver(definitions, variables, ctx.timezone),
   });
   const { sql, limit = 0 } = printer.printTopLevel(ast, {
     autoFilters: !/\{\s*filters\s*\}/.test(text),

@@ -71,6 +71,7 @@ describe('insight variables API', () => {
     await bad({ name: 'n', type: 'Number', default_value: 'ten' }, 'default_value');
     await bad({ name: 'b', type: 'Boolean', default_value: 'yes' }, 'default_value');
     await bad({ name: 'd', type: 'Date', default_value: 'soon' }, 'default_value');
+    expect((await send('POST', VARIABLES, { name: 'Since', type: 'Date', default_value: '-7d' })).body).toMatchObject({ code_name: 'since', default_value: '-7d' });
     await bad({ name: 'l', type: 'List', values: 'a,b' }, 'values');
     await bad({ name: 'l', type: 'List', values: [{ a: 1 }] }, 'values[0]');
 

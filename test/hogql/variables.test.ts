@@ -59,6 +59,11 @@ describe('HogQL variables', () => {
     const since = await run("select count() from events where timestamp >= toDateTime({variables.since}) and event != 'quote''s \"event\"'");
     expect(since.results).toEqual([[3]]);
     expect(since.clickhouse).toContain("'2024-01-09'");
+    // Relative dates (as PostHog's Date variables allow) count back from the query's now, 2024-01-10 12:00 UTC.
+    const relative = 'select count() from events where timestamp >= {variables.since}';
+    expect((await run(relative, given('since', '-1d'))).results).toEqual([[4]]);
+    expect((await run(relative, given('since', '-1h'))).results).toEqual([[2]]);
+    expect((await run(relative, given('since', 'dStart'))).results).toEqual([[3]]);
   });
 
   it('takes a List value, or several of them with IN', async () => {
