@@ -97,6 +97,23 @@ describe('insight variables API', () => {
   });
 });
 
+describe('insight variables API keys', () => {
+  it('needs a personal API key with the insight_variable scopes (read implied by write)', async () => {
+    expect((await h.call(VARIABLES, { key: null })).status).toBe(401);
+    expect((await h.call(VARIABLES, { key: h.platform.team.apiToken })).status).toBe(401);
+    const keyWith = async (scopes: string[]) => (await send('POST', '/api/personal_api_keys/', { label: scopes.join(' '), scopes })).body.value as string;
+    const reader = await keyWith(['insight_variable:read']);
+    const writer = await keyWith(['insight_variable:write']);
+    const other = await keyWith(['insight:write']);
+    expect((await h.call(VARIABLES, { key: reader })).status).toBe(200);
+    expect((await send('POST', VARIABLES, { name: 'Read only', type: 'String' }, reader)).status).toBe(403);
+    expect((await h.call(VARIABLES, { key: other })).status).toBe(403);
+    const created = await send('POST', VARIABLES, { name: 'Written', type: 'String' }, writer);
+    expect(created.status).toBe(201);
+    expect((await h.call(`${VARIABLES}${created.body.id}/`, { key: writer })).status).toBe(200);
+  });
+});
+
 describe('variables in SQL insights', () => {
   let variable: { id: string; code_name: string };
   const sqlInsight = (value?: string) => ({
