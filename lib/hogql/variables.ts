@@ -1,8 +1,8 @@
 /**
  * SQL variables: `{variables.code_name}` in HogQL stands for the value the query's `variables`
  * give that code name (PostHog's HogQLVariable: `{variableId, code_name, value, isNull?}`), else
- * the project's default for it. Values are typed by the variable's type and become constants, so
- * a value is data and never SQL.
+ * the project's default for it. Values are typed by the variable's type and become constants (a
+ * relative date an expression of the query's now), so a value is data and never SQL.
  */
 import type { VariableDefinition } from '../query/types';
 import type { AstNode } from './ast';
