@@ -33,9 +33,9 @@ const benches: Record<string, Bench> = {
     ];
   },
   async flags() {
-    const { runFlagsEvalBench, runFlagsHttpBench } = await import('./flags.bench');
+    const { runFlagsEvalBench, runFlagsHttpBenchInChild } = await import('./flags.bench');
     const e = await runFlagsEvalBench();
-    const h = await runFlagsHttpBench();
+    const h = await runFlagsHttpBenchInChild();
     return [
       `### flags (${e.flags} flags: 20 % property filters, 10 % cohorts, 10 % multivariate; ${fmt(e.persons)} persons)`,
       '',

@@ -65,12 +65,18 @@ export class FlagDefinitionsStore {
   }
 
   private remember(teamId: number, snapshot: Snapshot): TeamFlagDefinitions {
-    const defs: TeamFlagDefinitions = {
-      flags: snapshot.flags,
-      cohorts: new Map(snapshot.cohorts.map((c) => [c.id, c])),
-      groupTypes: new Map(snapshot.groupTypes),
-      stamp: snapshot.stamp,
-    };
+    // Unchanged definitions keep their objects: the evaluators cache their plan per snapshot
+    // object (evaluation/per-flag-set.ts), and rebuilding it at every re-read stalled /flags.
+    const current = this.local.get(teamId)?.defs;
+    const defs: TeamFlagDefinitions =
+      current?.stamp === snapshot.stamp
+        ? current
+        : {
+            flags: snapshot.flags,
+            cohorts: new Map(snapshot.cohorts.map((c) => [c.id, c])),
+            groupTypes: new Map(snapshot.groupTypes),
+            stamp: snapshot.stamp,
+          };
     this.local.set(teamId, { defs, expiresAt: Date.now() + (this.deps.ttlMs ?? 2_000) });
     return defs;
   }
