@@ -146,6 +146,7 @@ export class IngestionStack extends Stack {
     // --- API: accounts, keys, events and persons (Data API: no VPC, Aurora may pause) --------------
     this.api = new HedgerowFunction(this, 'Api', {
       name: 'api',
+      vendored: ['@posthog/hogql-parser'],
       description: 'Hedgerow API: PostHog-shaped /api routes, local evaluation, session recordings, /_health',
       memorySize: 1024,
       // API Gateway's integration limit is 30 s; room for an Aurora resume (~15 s) on the first query.
@@ -171,6 +172,7 @@ export class IngestionStack extends Stack {
     // --- query worker: background queries (refresh=async), the api's data access, no HTTP --------
     this.queryWorker = new HedgerowFunction(this, 'QueryWorker', {
       name: 'query-worker',
+      vendored: ['@posthog/hogql-parser'],
       description: 'Hedgerow query worker: async queries the API dispatches; statuses and results into the shared cache',
       memorySize: 1024,
       timeout: QUERY_WORKER_TIMEOUT,

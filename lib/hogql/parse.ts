@@ -1,4 +1,4 @@
-import createHogQLParser, { type HogQLParser } from '@posthog/hogql-parser';
+import type { HogQLParser } from '@posthog/hogql-parser';
 import type { AstNode } from './ast';
 import { HogQLError } from './errors';
 
@@ -15,9 +15,13 @@ const CACHE_SIZE = 500;
 let parser: HogQLParser | undefined;
 let loading: Promise<HogQLParser> | undefined;
 
-/** Loads the WASM parser once per process (about 40 ms). Runners await it before printing. */
+/**
+ * Loads the WASM parser once per process (about 40 ms), on the first query that needs it: its
+ * 1.1 MB module is not part of a Lambda's cold start (the api Lambda carries it beside its bundle).
+ * Runners await it before printing.
+ */
 export function loadHogQLParser(): Promise<HogQLParser> {
-  loading ??= createHogQLParser().then((p) => (parser = p));
+  loading ??= import('@posthog/hogql-parser').then(async (mod) => (parser = await mod.default()));
   return loading;
 }
 

@@ -32,6 +32,9 @@ export const EXTERNAL_MODULES = [
   'playwright-core',
   // Served as files, never imported: the flags function copies its dist beside the bundle (`assets`).
   'posthog-js',
+  // 1.1 MB of WASM as JavaScript, loaded on the first HogQL query: copied beside the bundle of the
+  // functions that query (`vendored`), so it is not part of their bundle nor of their cold start.
+  '@posthog/hogql-parser',
 ] as const;
 
 export interface HedgerowFunctionProps {
@@ -67,6 +70,12 @@ export interface HedgerowFunctionProps {
    * whose name ends in `extension`, into the folder `to` of the function's code. @default - none
    */
   readonly assets?: { readonly from: string; readonly to: string; readonly extension: string };
+  /**
+   * External packages (from EXTERNAL_MODULES) copied whole from the project's node_modules into
+   * the function's node_modules, where `require` finds them: copied, not installed, so synth
+   * stays offline. @default - none
+   */
+  readonly vendored?: readonly string[];
 }
 
 /**
@@ -136,7 +145,7 @@ export class HedgerowFunction extends Construct implements iam.IGrantable {
         externalModules: [...EXTERNAL_MODULES],
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
-        commandHooks: props.assets ? copyAssetsHook(props.assets) : undefined,
+        commandHooks: props.assets || props.vendored?.length ? copyFilesHook(props.assets, props.vendored ?? []) : undefined,
       },
     });
 
@@ -161,16 +170,21 @@ export class HedgerowFunction extends Construct implements iam.IGrantable {
 }
 
 /** An esbuild `afterBundling` hook that copies files into the function's code (local bundling: POSIX shell). */
-function copyAssetsHook(assets: NonNullable<HedgerowFunctionProps['assets']>): nodejs.ICommandHooks {
-  if (!/^[\w./-]+$/.test(assets.from) || !/^[\w-]+$/.test(assets.to) || !/^\.[\w.]+$/.test(assets.extension)) {
+function copyFilesHook(assets: HedgerowFunctionProps['assets'], vendored: readonly string[]): nodejs.ICommandHooks {
+  if (assets && (!/^[\w./-]+$/.test(assets.from) || !/^[\w-]+$/.test(assets.to) || !/^\.[\w.]+$/.test(assets.extension))) {
     throw new Error(`HedgerowFunction assets: unsafe path in ${JSON.stringify(assets)}`);
+  }
+  for (const name of vendored) {
+    if (!/^(@[\w.-]+\/)?[\w.-]+$/.test(name) || !(EXTERNAL_MODULES as readonly string[]).includes(name)) {
+      throw new Error(`HedgerowFunction vendored: ${JSON.stringify(name)} must be a package name in EXTERNAL_MODULES`);
+    }
   }
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],
     afterBundling: (inputDir: string, outputDir: string) => [
-      `mkdir -p "${outputDir}/${assets.to}"`,
-      `cp "${inputDir}/${assets.from}"/*${assets.extension} "${outputDir}/${assets.to}/"`,
+      ...(assets ? [`mkdir -p "${outputDir}/${assets.to}"`, `cp "${inputDir}/${assets.from}"/*${assets.extension} "${outputDir}/${assets.to}/"`] : []),
+      ...vendored.flatMap((name) => [`mkdir -p "${outputDir}/node_modules/${name}"`, `cp -R "${inputDir}/node_modules/${name}/." "${outputDir}/node_modules/${name}/"`]),
     ],
   };
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -43,5 +44,13 @@ describe('esbuild bundling', () => {
     }
     expect(fs.readdirSync(path.join(flags.dir, 'static')).every((f) => f.endsWith('.js'))).toBe(true);
     expect(fs.existsSync(path.join(bundles.find((b) => b.name === 'capture')!.dir, 'static'))).toBe(false);
+
+    // The functions that run HogQL carry PostHog's parser beside their bundle, where `require` finds it.
+    for (const name of ['api', 'query-worker']) {
+      const dir = bundles.find((b) => b.name === name)!.dir;
+      const probe = "require('@posthog/hogql-parser')().then((p) => console.log(JSON.parse(p.parseSelect('select 1', true)).node))";
+      expect(execFileSync(process.execPath, ['-e', probe], { cwd: dir, encoding: 'utf8' }).trim()).toBe('SelectQuery');
+    }
+    for (const name of ['capture', 'flags']) expect(fs.existsSync(path.join(bundles.find((b) => b.name === name)!.dir, 'node_modules'))).toBe(false);
   });
 });
