@@ -23,12 +23,21 @@ export type MembershipChange =
 /**
  * A SELECT of the person ids (UUID) of a static cohort's members, one row each. `team` and
  * `cohort` are SQL for the two ids: query parameters, or integers the caller has checked.
+ *
+ * Merges: Postgres moves a merged person's memberships to the winner, but ingestion does not write
+ * ClickHouse's rows, so a member B merged into A still has the row. A person is therefore also a
+ * member when one of a member's distinct ids now belongs to it (person_distinct_id2) — unless the
+ * person has rows of its own for the cohort, which then decide (a removal after the merge
+ * tombstones the winner).
  */
 export function staticCohortMembersSql(team: string, cohort: string): string {
-  return (
-    `SELECT person_id FROM person_static_cohort WHERE team_id = ${team} AND cohort_id = ${cohort} ` +
-    'GROUP BY person_id HAVING argMax(is_deleted, version) = 0'
-  );
+  const rows = `person_static_cohort WHERE team_id = ${team} AND cohort_id = ${cohort}`;
+  const members = `SELECT person_id FROM ${rows} GROUP BY person_id HAVING argMax(is_deleted, version) = 0`;
+  const memberDistinctIds = `SELECT distinct_id FROM person_distinct_id2 WHERE team_id = ${team} AND person_id IN (${members})`;
+  const winners =
+    `SELECT argMax(person_id, version) AS person_id FROM person_distinct_id2 WHERE team_id = ${team} AND distinct_id IN (${memberDistinctIds}) ` +
+    'GROUP BY distinct_id HAVING argMax(is_deleted, version) = 0';
+  return `${members} UNION DISTINCT SELECT person_id FROM (${winners}) WHERE person_id NOT IN (SELECT person_id FROM ${rows})`;
 }
 
 /** Every (cohort_id, person_id) membership of a team, one row each: HogQL's `static_cohort_people`. */
