@@ -53,6 +53,16 @@ export interface ConsumerOptions {
   readonly retryDelayMs?: number;
 }
 
+/** A Lambda event-source mapping's defaults, for the consumer options left out. */
+export const CONSUMER_DEFAULTS = {
+  batchSize: 100,
+  maxBatchBytes: 6 * 1024 * 1024,
+  maxBatchingWindowMs: 0,
+  maxRetries: 3,
+  bisectOnError: true,
+  retryDelayMs: 100,
+} as const satisfies Partial<ConsumerOptions>;
+
 /** What the delivery needs from the shard reader that owns the records. */
 export interface ShardDelivery<R extends DeliverableRecord> {
   readonly shardId: string;

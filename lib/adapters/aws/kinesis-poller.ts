@@ -5,7 +5,7 @@ import {
   type KinesisClient,
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
-import { deliverRecords, describeError, splitByBytes, type ConsumerOptions, type DeliverableRecord, type ShardDelivery } from '../batch-delivery';
+import { CONSUMER_DEFAULTS, deliverRecords, describeError, splitByBytes, type ConsumerOptions, type DeliverableRecord, type ShardDelivery } from '../batch-delivery';
 import { Waker } from '../waker';
 import { backoffDelay, sleep } from './backoff';
 import type { ShardCheckpoints } from './kinesis-checkpoints';
@@ -66,12 +66,7 @@ export class KinesisPoller {
 
   constructor(options: KinesisPollerOptions) {
     this.options = {
-      batchSize: 100,
-      maxBatchBytes: 6 * 1024 * 1024,
-      maxBatchingWindowMs: 0,
-      maxRetries: 3,
-      bisectOnError: true,
-      retryDelayMs: 100,
+      ...CONSUMER_DEFAULTS,
       idleDelayMs: { min: 200, max: 1000 },
       shardDiscoveryMs: 10_000,
       ...options,

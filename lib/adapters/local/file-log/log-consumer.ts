@@ -1,4 +1,4 @@
-import { deliverRecords, type ConsumerOptions, type DeliverableRecord, type ShardDelivery } from '../../batch-delivery';
+import { CONSUMER_DEFAULTS, deliverRecords, type ConsumerOptions, type DeliverableRecord, type ShardDelivery } from '../../batch-delivery';
 import type { FileLog } from './file-log';
 import type { StoredRecord } from './record-codec';
 
@@ -23,12 +23,7 @@ export class LogConsumer {
     options: LogConsumerOptions,
   ) {
     this.options = {
-      batchSize: 100,
-      maxBatchBytes: 6 * 1024 * 1024,
-      maxBatchingWindowMs: 0,
-      maxRetries: 3,
-      bisectOnError: true,
-      retryDelayMs: 100,
+      ...CONSUMER_DEFAULTS,
       ...options,
     };
   }
