@@ -5,12 +5,10 @@ import { PERSONS_PROJECTION_FORMAT } from '../../lib/flags/projection-keys';
 import { personUuidFor } from '../../lib/persons/person-uuid';
 import { processPersons } from '../../lib/persons/process-persons';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
-import { migratePostgres } from '../../lib/postgres/migrate';
-import { openTestStore } from '../support/chdb';
-import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
+import { type LambdaEnvironment } from '../support/lambda-environment';
 import { customResourceEvent, httpApiEvent } from '../support/lambda-events';
 import { httpOf, invoke } from '../support/lambda-invoke';
-import { apiCaller, closeChdbSessions, createLambdaProject } from '../support/lambda-project';
+import { apiCaller, closeChdbSessions, startLambdaTest } from '../support/lambda-project';
 
 /**
  * A flag on a static cohort, answered by the flags Lambda — which reads only DynamoDB — after
@@ -36,10 +34,7 @@ let cohortId: number;
 const consumed = new Set<string>();
 
 beforeAll(async () => {
-  aws = await startLambdaEnvironment('flags_static');
-  store = await openTestStore();
-  await migratePostgres(aws.db);
-  ({ team, key } = await createLambdaProject(aws, 'Static cohorts'));
+  ({ aws, store, project: { team, key } } = await startLambdaTest('flags_static', 'Static cohorts'));
   Object.assign(process.env, aws.env);
   lambdas = {
     api: await import('../../lambdas/api'),

@@ -2,14 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type Team } from '../../lib/accounts/accounts-repository';
-import { migratePostgres } from '../../lib/postgres/migrate';
 import { posthogJsDistDir } from '../../lib/web/static-assets';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
-import { openTestStore } from '../support/chdb';
-import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
+import { type LambdaEnvironment } from '../support/lambda-environment';
 import { albEvent, httpApiEvent } from '../support/lambda-events';
 import { httpOf, invoke } from '../support/lambda-invoke';
-import { apiCaller, closeChdbSessions, createLambdaProject } from '../support/lambda-project';
+import { apiCaller, closeChdbSessions, startLambdaTest } from '../support/lambda-project';
 
 /**
  * Feature flags across the real Lambda handler modules, over local AWS (test/support/lambda-environment.ts):
@@ -33,10 +31,7 @@ let key: string;
 let flagId: number;
 
 beforeAll(async () => {
-  aws = await startLambdaEnvironment('flags');
-  store = await openTestStore();
-  await migratePostgres(aws.db);
-  ({ team, key } = await createLambdaProject(aws, 'Flags'));
+  ({ aws, store, project: { team, key } } = await startLambdaTest('flags', 'Flags'));
   Object.assign(process.env, aws.env);
   lambdas = {
     api: await import('../../lambdas/api'),

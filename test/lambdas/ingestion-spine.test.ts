@@ -5,12 +5,10 @@ import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-st
 import { parseProcessedRecord } from '../../lib/ingestion/processed-records';
 import type { CapturedRecord } from '../../lib/ingestion/records';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
-import { migratePostgres } from '../../lib/postgres/migrate';
-import { openTestStore } from '../support/chdb';
-import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
+import { type LambdaEnvironment } from '../support/lambda-environment';
 import { albEvent, httpApiEvent } from '../support/lambda-events';
 import { invoke } from '../support/lambda-invoke';
-import { closeChdbSessions, createLambdaProject } from '../support/lambda-project';
+import { closeChdbSessions, startLambdaTest } from '../support/lambda-project';
 
 /**
  * The real Lambda handler modules, invoked with the events AWS delivers, over local
@@ -36,10 +34,7 @@ const t0 = Date.now() - 60_000;
 const iso = (offsetMs: number) => new Date(t0 + offsetMs).toISOString();
 
 beforeAll(async () => {
-  aws = await startLambdaEnvironment('lambdas');
-  store = await openTestStore();
-  await migratePostgres(aws.db);
-  ({ team, key: personalApiKey } = await createLambdaProject(aws, 'Lambda'));
+  ({ aws, store, project: { team, key: personalApiKey } } = await startLambdaTest('lambdas', 'Lambda'));
 
   // A cold start: the environment is in place before a handler module is loaded.
   Object.assign(process.env, aws.env);

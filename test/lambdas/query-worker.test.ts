@@ -2,12 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Team } from '../../lib/accounts/accounts-repository';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
-import { migratePostgres } from '../../lib/postgres/migrate';
 import { QUERY_RESULTS_PREFIX } from '../../lib/query/query-state';
-import { openTestStore } from '../support/chdb';
-import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
+import { type LambdaEnvironment } from '../support/lambda-environment';
 import { invoke } from '../support/lambda-invoke';
-import { apiCaller, closeChdbSessions, createLambdaProject } from '../support/lambda-project';
+import { apiCaller, closeChdbSessions, startLambdaTest } from '../support/lambda-project';
 
 /**
  * Async queries across the real handler modules, over local AWS: the api Lambda answers 202 and
@@ -28,10 +26,7 @@ let lambdaApi: http.Server;
 const queued: { url: string; invocationType: string | undefined; event: unknown }[] = [];
 
 beforeAll(async () => {
-  aws = await startLambdaEnvironment('query_worker');
-  store = await openTestStore();
-  await migratePostgres(aws.db);
-  ({ team, key } = await createLambdaProject(aws, 'Query'));
+  ({ aws, store, project: { team, key } } = await startLambdaTest('query_worker', 'Query'));
   lambdaApi = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

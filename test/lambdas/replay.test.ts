@@ -3,13 +3,11 @@ import { createTeam, type Team } from '../../lib/accounts/accounts-repository';
 import { publishTeamToken } from '../../lib/accounts/token-directory';
 import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
-import { migratePostgres } from '../../lib/postgres/migrate';
-import { openTestStore } from '../support/chdb';
-import { startLambdaEnvironment, type LambdaEnvironment } from '../support/lambda-environment';
+import { type LambdaEnvironment } from '../support/lambda-environment';
 import { albEvent, httpApiEvent } from '../support/lambda-events';
 import { invoke } from '../support/lambda-invoke';
 import { click, consoleLog, fixtureEvents, input, meta, mouseMove } from '../replay/replay-harness';
-import { apiCaller, closeChdbSessions, createLambdaProject } from '../support/lambda-project';
+import { apiCaller, closeChdbSessions, startLambdaTest } from '../support/lambda-project';
 
 /**
  * Session replay across the real Lambda handler modules, over local AWS: posthog-js' /s/ batches
@@ -35,10 +33,9 @@ const SESSION = 'session-lambda-0001';
 const OFF_SESSION = 'session-lambda-off1';
 
 beforeAll(async () => {
-  aws = await startLambdaEnvironment('replay');
-  store = await openTestStore();
-  await migratePostgres(aws.db);
-  const project = await createLambdaProject(aws, 'Replay');
+  const started = await startLambdaTest('replay', 'Replay');
+  ({ aws, store } = started);
+  const project = started.project;
   ({ team, key } = project);
   quiet = await createTeam(aws.db, { organizationId: project.organizationId, name: 'Not recording' });
   await publishTeamToken(aws.kv, quiet);

@@ -1,7 +1,10 @@
 /** What the Lambda tests (test/lambdas) set up alike: a project with a personal API key, and the api Lambda called with it. */
 import { createOrganization, createPersonalApiKey, createTeam, createUser, type Team } from '../../lib/accounts/accounts-repository';
 import { publishTeamToken } from '../../lib/accounts/token-directory';
-import type { LambdaEnvironment } from './lambda-environment';
+import type { AnalyticsStore } from '../../lib/ports/analytics-store';
+import { migratePostgres } from '../../lib/postgres/migrate';
+import { openTestStore } from './chdb';
+import { startLambdaEnvironment, type LambdaEnvironment } from './lambda-environment';
 import { httpApiEvent } from './lambda-events';
 import { httpOf, invoke } from './lambda-invoke';
 
@@ -21,6 +24,17 @@ export async function createLambdaProject(aws: LambdaEnvironment, name: string):
   const key = (await createPersonalApiKey(aws.db, { userId: user.id, label: `${name} test`, scopes: ['*'] })).value;
   await publishTeamToken(aws.kv, team);
   return { organizationId: org.id, userId: user.id, team, key };
+}
+
+/**
+ * Local AWS (`label` names its resources), the test's chDB store, Aurora migrated and a project.
+ * The test applies `aws.env` to process.env itself, before it imports the handlers.
+ */
+export async function startLambdaTest(label: string, projectName: string): Promise<{ aws: LambdaEnvironment; store: AnalyticsStore; project: LambdaProject }> {
+  const aws = await startLambdaEnvironment(label);
+  const store = await openTestStore();
+  await migratePostgres(aws.db);
+  return { aws, store, project: await createLambdaProject(aws, projectName) };
 }
 
 type ApiHandler = typeof import('../../lambdas/api').handler;
