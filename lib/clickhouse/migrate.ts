@@ -1,7 +1,5 @@
 import type { AnalyticsStore } from '../ports/analytics-store';
 import {
-  REPLAY_TABLES,
-  REPLAY_VIEWS,
   STATIC_COHORT_TABLES,
   TABLES,
   clusterDdl,
@@ -14,6 +12,7 @@ import {
   type MaterializedViewSpec,
   type TableSpec,
 } from './schema';
+import { REPLAY_TABLES, REPLAY_VIEWS } from './replay-schema';
 
 export interface ClickHouseMigration {
   readonly version: number;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SESSION_REPLAY_BLOCKS } from '../clickhouse/schema';
+import { SESSION_REPLAY_BLOCKS } from '../clickhouse/replay-schema';
 import { fromClickHouseTime } from '../clickhouse/time';
 import type { AnalyticsStore } from '../ports/analytics-store';
 import type { BlockRow } from './block-writer';

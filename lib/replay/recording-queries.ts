@@ -1,4 +1,4 @@
-import { SESSION_REPLAY_BLOCKS, SESSION_REPLAY_EVENTS } from '../clickhouse/schema';
+import { SESSION_REPLAY_BLOCKS, SESSION_REPLAY_EVENTS } from '../clickhouse/replay-schema';
 import { fromClickHouseTime, toClickHouseTime } from '../clickhouse/time';
 import type { AnalyticsStore } from '../ports/analytics-store';
 

@@ -1,6 +1,7 @@
 import { createOrganization, createTeam } from '../../lib/accounts/accounts-repository';
 import { CLICKHOUSE_MIGRATIONS } from '../../lib/clickhouse/migrate';
-import { REPLAY_TABLES, REPLAY_VIEWS, STATIC_COHORT_TABLES, TABLES } from '../../lib/clickhouse/schema';
+import { REPLAY_TABLES, REPLAY_VIEWS } from '../../lib/clickhouse/replay-schema';
+import { STATIC_COHORT_TABLES, TABLES } from '../../lib/clickhouse/schema';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { POSTGRES_MIGRATIONS } from '../../lib/postgres/migrations';
 import { updateTeamReplaySettings } from '../../lib/replay/replay-settings';

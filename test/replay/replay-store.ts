@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FolderBlobStore } from '../../lib/adapters/local/folder-blob-store';
-import { REPLAY_TABLES } from '../../lib/clickhouse/schema';
+import { REPLAY_TABLES } from '../../lib/clickhouse/replay-schema';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import type { BlobStore } from '../../lib/ports/blob-store';
 import { openTestStore } from '../support/chdb';

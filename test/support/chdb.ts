@@ -1,7 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { migrateClickHouse } from '../../lib/clickhouse/migrate';
-import { REPLAY_TABLES, STATIC_COHORT_TABLES, TABLES } from '../../lib/clickhouse/schema';
+import { REPLAY_TABLES } from '../../lib/clickhouse/replay-schema';
+import { STATIC_COHORT_TABLES, TABLES } from '../../lib/clickhouse/schema';
 import { openAnalyticsStore } from '../../lib/platform/ports';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 
