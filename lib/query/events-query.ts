@@ -14,7 +14,7 @@ import { HogQLPrinter } from '../hogql/printer';
 import { loadFilterCohorts, type FilterCohorts } from '../hogql/cohort-filters';
 import { propertyFilterExpr } from '../hogql/property-filters';
 import { HOGQL_DEFAULT_LIMIT, HOGQL_MAX_LIMIT } from './hogql-query';
-import { DEFAULT_TEST_ACCOUNT_FILTERS, type QueryContext, type QueryResponse, type QueryRunner } from './types';
+import { testAccountFiltersOf, type QueryContext, type QueryResponse, type QueryRunner } from './types';
 
 const EVENT_TUPLE = ['uuid', 'event', 'properties', 'timestamp', 'distinct_id', 'elements_chain', 'created_at'] as const;
 
@@ -25,8 +25,8 @@ function strings(value: unknown, name: string): string[] {
 }
 
 /** The project's test-account filters when the query asks for `filterTestAccounts`. */
-function testAccountFiltersOf(query: Record<string, unknown>, ctx: QueryContext): readonly unknown[] | null {
-  return query.filterTestAccounts === true ? (ctx.testAccountFilters ?? DEFAULT_TEST_ACCOUNT_FILTERS) : null;
+function requestedTestAccountFilters(query: Record<string, unknown>, ctx: QueryContext): readonly unknown[] | null {
+  return query.filterTestAccounts === true ? testAccountFiltersOf(ctx) : null;
 }
 
 /** `properties.$browser -- Browser`: the expression before PostHog's ` -- label`. */
@@ -69,7 +69,7 @@ function buildQuery(query: Record<string, unknown>, columns: string[], ctx: Quer
   const before = dateBound(query.before, ctx.timezone, 'to');
   if (before) where.push(compare(field('timestamp'), '<', before));
   if (typeof query.personId === 'string' && query.personId !== '') where.push(compare(field('person_id'), '==', call('toUUIDOrNull', constant(query.personId))));
-  for (const filters of [query.properties, query.fixedProperties, testAccountFiltersOf(query, ctx)]) {
+  for (const filters of [query.properties, query.fixedProperties, requestedTestAccountFilters(query, ctx)]) {
     const expr = propertyFilterExpr(filters ?? null, cohorts);
     if (expr) where.push(expr);
   }
@@ -101,7 +101,7 @@ export async function runEvents(query: Record<string, unknown>, ctx: QueryContex
   const limit = Math.min(count(query.limit, HOGQL_DEFAULT_LIMIT, 'limit'), HOGQL_MAX_LIMIT);
   const offset = count(query.offset, 0, 'offset');
   await loadHogQLParser();
-  const cohorts = await loadFilterCohorts([query.properties, query.fixedProperties, testAccountFiltersOf(query, ctx)], ctx.loadCohort);
+  const cohorts = await loadFilterCohorts([query.properties, query.fixedProperties, requestedTestAccountFilters(query, ctx)], ctx.loadCohort);
   const ast = buildQuery(query, columns, ctx, limit, offset, cohorts);
   const printer = new HogQLPrinter({ teamId: ctx.teamId, timezone: ctx.timezone, now: ctx.now, values: {}, filters: null });
   const { sql } = printer.printTopLevel(ast, { limit: { defaultLimit: limit, maxLimit: HOGQL_MAX_LIMIT, extra: 1 } });

@@ -10,7 +10,7 @@ import { filtersExpr } from '../hogql/filters';
 import { loadHogQLParser, parseSelect } from '../hogql/parse';
 import { HogQLPrinter } from '../hogql/printer';
 import { namesVariables, queryVariableValues, variableResolver } from '../hogql/variables';
-import { DEFAULT_TEST_ACCOUNT_FILTERS, type QueryContext, type QueryResponse, type QueryRunner } from './types';
+import { testAccountFiltersOf, type QueryContext, type QueryResponse, type QueryRunner } from './types';
 
 export const HOGQL_DEFAULT_LIMIT = 100;
 export const HOGQL_MAX_LIMIT = 10_000;
@@ -30,7 +30,7 @@ export async function runHogQL(query: Record<string, unknown>, ctx: QueryContext
   const definitions = namesVariables(text) && ctx.loadVariables ? await ctx.loadVariables() : [];
   await loadHogQLParser();
   const ast = parseSelect(text);
-  const filters = withTestAccountFilters(query.filters, ctx.testAccountFilters ?? DEFAULT_TEST_ACCOUNT_FILTERS);
+  const filters = withTestAccountFilters(query.filters, testAccountFiltersOf(ctx));
   const printer = new HogQLPrinter({
     teamId: ctx.teamId,
     timezone: ctx.timezone,

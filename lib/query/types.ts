@@ -57,10 +57,6 @@ export interface VariableDefinition {
   readonly defaultValue: unknown;
 }
 
-/** PostHog's default test-account filter (new projects get it): events from localhost or 127.0.0.1, any port. */
-export const DEFAULT_TEST_ACCOUNT_FILTERS: readonly PropertyFilter[] = [
-  { key: '$host', operator: 'not_regex', value: '^(localhost|127\\.0\\.0\\.1)($|:)', type: 'event' },
-];
 
 export interface QueryContext {
   readonly teamId: number;
@@ -92,6 +88,16 @@ export type QueryResponse = Record<string, unknown>;
 
 /** Runs one kind of query. `query` has been checked to be an object with that `kind`. */
 export type QueryRunner = (query: Record<string, unknown>, ctx: QueryContext) => Promise<QueryResponse>;
+
+/** PostHog's default test-account filter (new projects get it): events from localhost or 127.0.0.1, any port. */
+const DEFAULT_TEST_ACCOUNT_FILTERS: readonly PropertyFilter[] = [
+  { key: '$host', operator: 'not_regex', value: '^(localhost|127\\.0\\.0\\.1)($|:)', type: 'event' },
+];
+
+/** What `filterTestAccounts` drops: the project's test-account filters, PostHog's default without them. */
+export function testAccountFiltersOf(ctx: Pick<QueryContext, 'testAccountFilters'>): readonly PropertyFilter[] {
+  return ctx.testAccountFilters ?? DEFAULT_TEST_ACCOUNT_FILTERS;
+}
 
 /** ClickHouse settings every query of this context runs with (the resource limits). */
 export function querySettings(ctx: Pick<QueryContext, 'limits'>): Record<string, string | number> {

@@ -11,7 +11,7 @@
  */
 import { BadRequestError } from '../../http/errors';
 import type { PropertyFilter } from '../../flags/types';
-import { DEFAULT_TEST_ACCOUNT_FILTERS, type ActionStep } from '../types';
+import { testAccountFiltersOf, type ActionStep } from '../types';
 import { operatorSql } from './operators';
 import { and, type FilterScope, jsonProperty, or, propertiesSql } from './property-filters';
 import { selectorSql } from './selector-regex';
@@ -91,7 +91,7 @@ async function actionStepSql(step: ActionStep, scope: FilterScope, field: string
 export async function baseWhere(query: { properties?: unknown; filterTestAccounts?: unknown }, scope: FilterScope): Promise<string> {
   return and([
     `team_id = ${TEAM_ID}`,
-    query.filterTestAccounts === true ? await propertiesSql(scope.ctx.testAccountFilters ?? DEFAULT_TEST_ACCOUNT_FILTERS, scope, 'filterTestAccounts') : '1',
+    query.filterTestAccounts === true ? await propertiesSql(testAccountFiltersOf(scope.ctx), scope, 'filterTestAccounts') : '1',
     await propertiesSql(query.properties, scope, 'properties'),
   ]);
 }
