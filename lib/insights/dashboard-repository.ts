@@ -20,15 +20,8 @@ export interface DashboardRecord {
   readonly lastAccessedAt: string | null;
 }
 
-export interface DashboardFields {
-  readonly name: string | null;
-  readonly description: string;
-  readonly pinned: boolean;
-  readonly filters: Record<string, unknown>;
-  readonly variables: Record<string, unknown>;
-  readonly tags: readonly string[];
-  readonly deleted: boolean;
-}
+/** What a create or update writes: the record's own fields. */
+export type DashboardFields = Pick<DashboardRecord, 'name' | 'description' | 'pinned' | 'filters' | 'variables' | 'tags' | 'deleted'>;
 
 export interface TextRecord {
   readonly id: number;

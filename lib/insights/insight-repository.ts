@@ -27,17 +27,10 @@ export interface InsightRecord {
   readonly tiles: readonly { readonly id: number; readonly dashboard_id: number; readonly deleted: boolean }[];
 }
 
-export interface InsightFields {
-  readonly name: string | null;
+/** What a create or update writes: the record's own fields (`derived_name` as the API names it). */
+export type InsightFields = Pick<InsightRecord, 'name' | 'description' | 'query' | 'filters' | 'favorited' | 'saved' | 'tags' | 'deleted'> & {
   readonly derived_name: string | null;
-  readonly description: string;
-  readonly query: Record<string, unknown> | null;
-  readonly filters: Record<string, unknown>;
-  readonly favorited: boolean;
-  readonly saved: boolean;
-  readonly tags: readonly string[];
-  readonly deleted: boolean;
-}
+};
 
 interface InsightRow extends UserColumns<'cu'>, UserColumns<'mu'> {
   id: number;
