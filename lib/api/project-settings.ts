@@ -77,7 +77,7 @@ export function generalProjectSettings(db: Sql): ProjectSettingsSection {
       if (patch.path_cleaning_filters !== undefined) pathCleaningFiltersOf(patch.path_cleaning_filters);
     },
     async update(team, patch) {
-      if (GENERAL_FIELDS.every((field) => patch[field] === undefined)) return shown(team);
+      if (Object.keys(patch).length === 0) return shown(team);
       const updated = await updateTeamSettings(db, team.id, {
         name: typeof patch.name === 'string' ? patch.name.trim() : undefined,
         timezone: patch.timezone as string | undefined,

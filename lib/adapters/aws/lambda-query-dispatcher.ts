@@ -12,7 +12,7 @@ export interface LambdaQueryDispatcherOptions {
 /**
  * Jobs as asynchronous invokes of the query worker (`InvocationType: 'Event'`): Lambda queues the
  * event durably and answers 202 at once; it retries a failed run and hands one that keeps failing
- * to the worker's on-failure destination (stacks/constructs/query-worker.ts).
+ * to the worker's on-failure destination (stacks/constructs/async-invoke-target.ts).
  */
 export class LambdaQueryDispatcher implements QueryDispatcher {
   private readonly client: LambdaClient;
