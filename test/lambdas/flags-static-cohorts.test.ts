@@ -8,7 +8,7 @@ import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { type LambdaEnvironment } from '../support/lambda-environment';
 import { customResourceEvent, httpApiEvent } from '../support/lambda-events';
 import { httpOf, invoke } from '../support/lambda-invoke';
-import { apiCaller, closeChdbSessions, startLambdaTest } from '../support/lambda-project';
+import { apiCaller, startLambdaTest, stopLambdaTest } from '../support/lambda-project';
 
 /**
  * A flag on a static cohort, answered by the flags Lambda — which reads only DynamoDB — after
@@ -46,9 +46,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await store?.close();
-  await closeChdbSessions();
-  await aws?.stop();
+  await stopLambdaTest(store, aws);
 });
 
 const api = apiCaller(() => lambdas.api.handler, () => key);

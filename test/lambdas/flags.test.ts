@@ -7,7 +7,7 @@ import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { type LambdaEnvironment } from '../support/lambda-environment';
 import { albEvent, httpApiEvent } from '../support/lambda-events';
 import { httpOf, invoke } from '../support/lambda-invoke';
-import { apiCaller, closeChdbSessions, startLambdaTest } from '../support/lambda-project';
+import { apiCaller, startLambdaTest, stopLambdaTest } from '../support/lambda-project';
 
 /**
  * Feature flags across the real Lambda handler modules, over local AWS (test/support/lambda-environment.ts):
@@ -42,9 +42,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await store?.close();
-  await closeChdbSessions();
-  await aws?.stop();
+  await stopLambdaTest(store, aws);
 });
 
 const api = apiCaller(() => lambdas.api.handler, () => key);

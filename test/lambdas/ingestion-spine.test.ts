@@ -8,7 +8,7 @@ import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { type LambdaEnvironment } from '../support/lambda-environment';
 import { albEvent, httpApiEvent } from '../support/lambda-events';
 import { invoke } from '../support/lambda-invoke';
-import { closeChdbSessions, startLambdaTest } from '../support/lambda-project';
+import { startLambdaTest, stopLambdaTest } from '../support/lambda-project';
 
 /**
  * The real Lambda handler modules, invoked with the events AWS delivers, over local
@@ -47,11 +47,9 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await store?.close();
   // The loader and api modules keep their chDB sessions open, as a warm Lambda would; chDB
-  // binds one folder per process, so close them before another test file in this worker opens one.
-  await closeChdbSessions();
-  await aws?.stop();
+  // binds one folder per process, so they are closed before another test file in this worker opens one.
+  await stopLambdaTest(store, aws);
 });
 
 const decode = (event: KinesisStreamEvent) => event.Records.map((r) => ({ key: r.kinesis.partitionKey, body: JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')) }));

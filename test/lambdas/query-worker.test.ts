@@ -5,7 +5,7 @@ import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { QUERY_RESULTS_PREFIX } from '../../lib/query/query-state';
 import { type LambdaEnvironment } from '../support/lambda-environment';
 import { invoke } from '../support/lambda-invoke';
-import { apiCaller, closeChdbSessions, startLambdaTest } from '../support/lambda-project';
+import { apiCaller, startLambdaTest, stopLambdaTest } from '../support/lambda-project';
 
 /**
  * Async queries across the real handler modules, over local AWS: the api Lambda answers 202 and
@@ -42,10 +42,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await store?.close();
-  await closeChdbSessions();
   await new Promise<void>((resolve) => (lambdaApi ? lambdaApi.close(() => resolve()) : resolve()));
-  await aws?.stop();
+  await stopLambdaTest(store, aws);
   delete process.env.HEDGEROW_QUERY_WORKER_FUNCTION;
   delete process.env.AWS_ENDPOINT_URL_LAMBDA;
 });

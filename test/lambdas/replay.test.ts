@@ -7,7 +7,7 @@ import { type LambdaEnvironment } from '../support/lambda-environment';
 import { albEvent, httpApiEvent } from '../support/lambda-events';
 import { invoke } from '../support/lambda-invoke';
 import { click, consoleLog, fixtureEvents, input, meta, mouseMove } from '../replay/replay-harness';
-import { apiCaller, closeChdbSessions, startLambdaTest } from '../support/lambda-project';
+import { apiCaller, startLambdaTest, stopLambdaTest } from '../support/lambda-project';
 
 /**
  * Session replay across the real Lambda handler modules, over local AWS: posthog-js' /s/ batches
@@ -48,9 +48,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await store?.close();
-  await closeChdbSessions();
-  await aws?.stop();
+  await stopLambdaTest(store, aws);
 });
 
 const api = apiCaller(() => lambdas.api.handler, () => key);

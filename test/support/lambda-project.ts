@@ -53,7 +53,12 @@ export function apiCaller(handler: () => ApiHandler, key: () => string) {
     );
 }
 
-/** chDB keeps one session per process: closed after a file's tests, so the next file may open it. */
-export async function closeChdbSessions(): Promise<void> {
+/**
+ * Undoes startLambdaTest: the test's store, then the handlers' chDB sessions (chDB keeps one per
+ * process; closed so that the next test file may open it), then local AWS.
+ */
+export async function stopLambdaTest(store: AnalyticsStore | undefined, aws: LambdaEnvironment | undefined): Promise<void> {
+  await store?.close();
   ((await import('chdb')) as unknown as { _closeAllSessions(): void })._closeAllSessions();
+  await aws?.stop();
 }
