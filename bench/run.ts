@@ -44,6 +44,7 @@ const benches: Record<string, Bench> = {
       `| posthog-node ${'5.70'} local evaluator: persons/s (all flags each) | ${fmt(e.posthogNodePerSecond)} | |`,
       `| our evaluation core: persons/s (agreeing on ${fmt(e.agreed)} of ${fmt(e.compared)} answers) | ${fmt(e.oursPerSecond)} (**${e.ratio.toFixed(1)}×**) | ≥ 2× |`,
       `| POST /flags/?v=2 on \`npm start\`, ${fmt(h.sent)} requests offered at ${fmt(h.rate)}/s (achieved ${fmt(h.achievedRate)}/s, ${h.failed} failed): p50 / p90 / p99 / max | ${h.p50.toFixed(2)} / ${h.p90.toFixed(2)} / **${h.p99.toFixed(2)}** / ${h.max.toFixed(1)} ms | p99 ≤ 5 ms |`,
+      `| the same load against an empty node:http server answering the same bytes (this machine's floor): p50 / p99 | ${h.floor.p50.toFixed(2)} / ${h.floor.p99.toFixed(2)} ms | |`,
       `| each stored person's first request, one at a time (reads Postgres): p50 / p99 | ${h.coldP50.toFixed(2)} / ${h.coldP99.toFixed(2)} ms | |`,
     ];
   },

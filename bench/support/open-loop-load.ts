@@ -1,0 +1,129 @@
+/**
+ * An open-loop HTTP/1.1 load generator for latency figures: requests start on a fixed schedule
+ * whatever the answers do (no coordinated omission), over keep-alive connections written to as
+ * raw sockets. node:http's client spends ~0.7 ms of its own per request on this machine (measured
+ * against an empty server: p50 0.9 ms with it, 0.23 ms with raw sockets), which a latency figure
+ * would otherwise count as the server's.
+ *
+ * Each connection carries one request at a time; a request due while all are busy is pipelined
+ * on the least loaded one (it then waits, as a real client's would).
+ */
+import net from 'node:net';
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  /** The body of the i-th request. */
+  readonly body: (i: number) => string;
+  readonly rate: number;
+  readonly seconds: number;
+  /** Requests sent one at a time before the measured load (not counted). */
+  readonly warmup?: number;
+  readonly connections?: number;
+}
+
+export interface LoadResult {
+  readonly sent: number;
+  /** Answers other than 200. */
+  readonly failed: number;
+  readonly achievedRate: number;
+  /** Milliseconds, ascending. */
+  readonly latencies: readonly number[];
+}
+
+interface Connection {
+  readonly socket: net.Socket;
+  /** Start times (hrtime ns) of the requests written and not yet answered, in order. */
+  readonly pending: bigint[];
+  buffer: Buffer;
+}
+
+/** The length of the first complete response in `buffer` and its status, or undefined if incomplete. */
+export function parseResponse(buffer: Buffer): { length: number; status: number } | undefined {
+  const headEnd = buffer.indexOf('\r\n\r\n');
+  if (headEnd < 0) return undefined;
+  const head = buffer.subarray(0, headEnd).toString('latin1');
+  const status = Number(head.slice(9, 12));
+  const contentLength = /\r\ncontent-length: *(\d+)/i.exec(head);
+  if (contentLength) {
+    const length = headEnd + 4 + Number(contentLength[1]);
+    return buffer.length >= length ? { length, status } : undefined;
+  }
+  if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+    const last = buffer.indexOf('\r\n0\r\n\r\n', headEnd + 2);
+    return last < 0 ? undefined : { length: last + 7, status };
+  }
+  return { length: headEnd + 4, status };
+}
+
+export async function runOpenLoopLoad(options: LoadOptions): Promise<LoadResult> {
+  const url = new URL(options.url);
+  const port = Number(url.port);
+  const head = (body: string) =>
+    `${options.method ?? 'POST'} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+    Object.entries(options.headers ?? {})
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('') +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+  const latencies: number[] = [];
+  let failed = 0;
+  let outstanding = 0;
+  let allAnswered: (() => void) | undefined;
+  const idle: Connection[] = [];
+  const connections: Connection[] = [];
+  for (let i = 0; i < (options.connections ?? 32); i++) {
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect(port, url.hostname, () => resolve(s));
+      s.once('error', reject);
+    });
+    socket.setNoDelay(true);
+    const c: Connection = { socket, pending: [], buffer: Buffer.alloc(0) };
+    socket.on('data', (data: Buffer) => {
+      c.buffer = c.buffer.length > 0 ? Buffer.concat([c.buffer, data]) : data;
+      for (let response = parseResponse(c.buffer); response; response = parseResponse(c.buffer)) {
+        c.buffer = c.buffer.subarray(response.length);
+        const started = c.pending.shift()!;
+        if (response.status === 200) latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+        else failed++;
+        if (c.pending.length === 0) idle.push(c);
+        if (--outstanding === 0) allAnswered?.();
+      }
+    });
+    connections.push(c);
+    idle.push(c);
+  }
+  const send = (i: number) => {
+    const c = idle.pop() ?? connections.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
+    outstanding++;
+    c.pending.push(process.hrtime.bigint());
+    c.socket.write(head(options.body(i)));
+  };
+  const answered = () =>
+    new Promise<void>((resolve) => {
+      allAnswered = resolve;
+      if (outstanding === 0) resolve();
+    });
+
+  try {
+    for (let i = 0; i < (options.warmup ?? 0); i++) {
+      send(i);
+      await answered();
+    }
+    latencies.length = 0;
+    failed = 0;
+    const total = Math.round(options.rate * options.seconds);
+    const start = performance.now();
+    for (let i = 0; i < total; i++) {
+      const wait = start + (i * 1000) / options.rate - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      send(i);
+    }
+    await answered();
+    const elapsed = (performance.now() - start) / 1000;
+    return { sent: total, failed, achievedRate: total / elapsed, latencies: latencies.sort((a, b) => a - b) };
+  } finally {
+    for (const c of connections) c.socket.destroy();
+  }
+}

@@ -1,0 +1,41 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseResponse, runOpenLoopLoad } from '../../bench/support/open-loop-load';
+
+describe('the open-loop load generator of the latency benchmarks', () => {
+  it('frames responses by content-length and by chunked encoding, and waits for the rest', () => {
+    const fixed = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 404');
+    expect(parseResponse(fixed)).toEqual({ length: fixed.length - 'HTTP/1.1 404'.length, status: 200 });
+    expect(parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel'))).toBeUndefined();
+    const chunked = Buffer.from('HTTP/1.1 400 Bad\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n');
+    expect(parseResponse(chunked)).toEqual({ length: chunked.length, status: 400 });
+    expect(parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n'))).toBeUndefined();
+  });
+
+  it('sends every request on schedule, counts the non-200 answers and times the rest', async () => {
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        const n = Number(JSON.parse(body).n);
+        // Every fifth answer is a 400, every seventh comes after 20 ms (so requests overlap).
+        setTimeout(() => res.writeHead(n % 5 === 0 ? 400 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ n })), n % 7 === 0 ? 20 : 0);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const r = await runOpenLoopLoad({ url: `http://127.0.0.1:${port}/flags/?v=2`, body: (i) => JSON.stringify({ n: i }), rate: 400, seconds: 0.5, warmup: 3, connections: 4 });
+      expect(r.sent).toBe(200);
+      expect(r.failed).toBe(40);
+      expect(r.latencies).toHaveLength(160);
+      expect([...r.latencies].sort((a, b) => a - b)).toEqual(r.latencies);
+      expect(r.latencies[r.latencies.length - 1]).toBeGreaterThanOrEqual(19);
+      expect(bodies).toHaveLength(203);
+    } finally {
+      server.close();
+    }
+  });
+});
