@@ -23,16 +23,16 @@ const INSERT_CHUNK = 20_000;
  * the batch, which the platform retries.
  */
 export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
-  const insert = async (table: string, rows: readonly string[]) => {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await deps.store.insertJsonLines(table, rows.slice(i, i + INSERT_CHUNK).join('\n'));
+  const insert = async (table: string, rows: readonly Buffer[]) => {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await deps.store.insertJsonLines(table, joinLines(rows.slice(i, i + INSERT_CHUNK)));
   };
 
   return async function load(batch) {
     const events = new Map<string, ProcessedLines['events'][number]>();
-    const persons: string[] = [];
+    const persons: Buffer[] = [];
     const distinctIds: ProcessedLines['distinctIds'] = [];
-    const groups: string[] = [];
-    const warnings: string[] = [];
+    const groups: Buffer[] = [];
+    const warnings: Buffer[] = [];
     for (const record of batch.Records) {
       let parsed: ProcessedLines;
       try {
@@ -67,6 +67,15 @@ export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
     if (fresh.length < events.size) deps.metrics.increment('loader_events_deduplicated', {}, events.size - fresh.length);
     return { batchItemFailures: [] };
   };
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** JSONEachRow bytes of the rows, one per line. */
+function joinLines(rows: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const row of rows) parts.push(row, NEWLINE);
+  return Buffer.concat(parts);
 }
 
 /** Drops the events whose (team, uuid) ClickHouse already holds. */

@@ -16,12 +16,13 @@ import { MAX_RECORD_BYTES, type BusRecord } from '../ports/bus';
  */
 export const PROCESSED_HEADER = 'hedgerow-processed/2';
 
+/** A record's rows, each the UTF-8 bytes of its JSONEachRow line (views into the record). */
 export interface ProcessedLines {
-  readonly events: { teamId: number; uuid: string; timestamp: string; row: string }[];
-  readonly persons: string[];
-  readonly distinctIds: { version: number; row: string }[];
-  readonly groups: string[];
-  readonly warnings: string[];
+  readonly events: { teamId: number; uuid: string; timestamp: string; row: Buffer }[];
+  readonly persons: Buffer[];
+  readonly distinctIds: { version: number; row: Buffer }[];
+  readonly groups: Buffer[];
+  readonly warnings: Buffer[];
 }
 
 /** Room left for the header and the partition key. */
@@ -65,40 +66,54 @@ export function packLines(partitionKey: string, lines: readonly string[]): { rec
   return { records, oversized };
 }
 
-/** Splits a record into its rows; throws on anything that is not this format. */
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+const OPEN_BRACE = 0x7b;
+
+/**
+ * Splits a record into its rows without decoding them: the loader hands the bytes to ClickHouse
+ * as they are. Throws on anything that is not this format.
+ */
 export function parseProcessedRecord(data: Buffer): ProcessedLines {
-  const text = data.toString('utf8');
-  const lines = text.split('\n');
-  if (lines[0] !== PROCESSED_HEADER) throw new Error(`not a ${PROCESSED_HEADER} record`);
   const out: ProcessedLines = { events: [], persons: [], distinctIds: [], groups: [], warnings: [] };
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const rest = line.slice(2);
-    switch (line[0]) {
-      case 'E': {
-        const [team, uuid, timestamp] = rest.split('\t', 3);
-        const row = rest.slice(team.length + uuid.length + timestamp.length + 3);
-        if (!row.startsWith('{') || !/^\d+$/.test(team)) throw new Error(`malformed event line ${i}`);
-        out.events.push({ teamId: Number(team), uuid, timestamp, row });
-        break;
-      }
-      case 'D': {
-        const tab = rest.indexOf('\t');
-        out.distinctIds.push({ version: Number(rest.slice(0, tab)), row: rest.slice(tab + 1) });
-        break;
-      }
-      case 'P':
-        out.persons.push(rest);
-        break;
-      case 'G':
-        out.groups.push(rest);
-        break;
-      case 'W':
-        out.warnings.push(rest);
-        break;
-      default:
-        throw new Error(`unknown line kind at line ${i}`);
-    }
+  const headerEnd = data.indexOf(NEWLINE);
+  if (data.toString('latin1', 0, headerEnd < 0 ? data.length : headerEnd) !== PROCESSED_HEADER) throw new Error(`not a ${PROCESSED_HEADER} record`);
+  if (headerEnd < 0) return out;
+  for (let start = headerEnd + 1, i = 1; ; i++) {
+    const next = data.indexOf(NEWLINE, start);
+    addLine(out, data.subarray(start, next < 0 ? data.length : next), i);
+    if (next < 0) return out;
+    start = next + 1;
   }
-  return out;
+}
+
+function addLine(out: ProcessedLines, line: Buffer, i: number): void {
+  switch (String.fromCharCode(line[0] ?? 0)) {
+    case 'E': {
+      const t1 = line.indexOf(TAB, 2);
+      const t2 = t1 < 0 ? -1 : line.indexOf(TAB, t1 + 1);
+      const t3 = t2 < 0 ? -1 : line.indexOf(TAB, t2 + 1);
+      const team = t1 < 0 ? '' : line.toString('latin1', 2, t1);
+      if (t3 < 0 || line[t3 + 1] !== OPEN_BRACE || !/^\d+$/.test(team)) throw new Error(`malformed event line ${i}`);
+      out.events.push({ teamId: Number(team), uuid: line.toString('utf8', t1 + 1, t2), timestamp: line.toString('latin1', t2 + 1, t3), row: line.subarray(t3 + 1) });
+      return;
+    }
+    case 'D': {
+      const tab = line.indexOf(TAB, 2);
+      if (tab < 0) throw new Error(`malformed distinct id line ${i}`);
+      out.distinctIds.push({ version: Number(line.toString('latin1', 2, tab)), row: line.subarray(tab + 1) });
+      return;
+    }
+    case 'P':
+      out.persons.push(line.subarray(2));
+      return;
+    case 'G':
+      out.groups.push(line.subarray(2));
+      return;
+    case 'W':
+      out.warnings.push(line.subarray(2));
+      return;
+    default:
+      throw new Error(`unknown line kind at line ${i}`);
+  }
 }

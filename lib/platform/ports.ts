@@ -67,9 +67,19 @@ export async function openAnalyticsStore(spec: AnalyticsSpec): Promise<Analytics
   const { ClickHouseStore, createClickHouseClient } = await import('../adapters/clickhouse-store');
   if (spec.kind === 'clickhouse' && !spec.url.startsWith(CHDB_URL_PREFIX)) return new ClickHouseStore(createClickHouseClient(spec, { request_timeout: 60_000 }));
   const dir = spec.kind === 'chdb' ? spec.dir : spec.url.slice(CHDB_URL_PREFIX.length);
-  const [{ createClient }, { createChdbConnection }] = await Promise.all([import('@clickhouse/client'), import('chdb/connection')]);
+  const [{ createClient }, { createChdbConnection }, { Session }] = await Promise.all([import('@clickhouse/client'), import('chdb/connection'), import('chdb')]);
   // chDB pins its own copy of @clickhouse/client-common; the connection is the same interface.
-  return new ClickHouseStore(createClient({ connection: createChdbConnection({ path: dir }) as never }), { settingsInSql: true });
+  const client = createClient({ connection: createChdbConnection({ path: dir }) as never });
+  // Inserts on a second session of the same folder (chDB lets sessions of one folder coexist in a
+  // process): its raw insert takes the rows' bytes, where the client's would make them one string.
+  const inserts = new Session(dir);
+  return new ClickHouseStore(client, {
+    settingsInSql: true,
+    rawInserts: {
+      insert: async (table, body, settings) => void (await inserts.insert({ table, values: body, format: 'JSONEachRow', settings })),
+      close: () => inserts.close(),
+    },
+  });
 }
 
 export async function openCache(spec: CacheSpec): Promise<Cache> {

@@ -24,8 +24,8 @@ export interface AnalyticsStore {
   /**
    * Inserts rows already serialised as JSONEachRow lines. A JSON object given for a String
    * column is stored as its text (input_format_json_read_objects_as_strings), which spares
-   * escaping nested JSON such as `properties`.
+   * escaping nested JSON such as `properties`. Bytes (UTF-8) go to chDB's engine as they are.
    */
-  insertJsonLines(table: string, lines: string, options?: InsertOptions): Promise<void>;
+  insertJsonLines(table: string, lines: string | Uint8Array, options?: InsertOptions): Promise<void>;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { ClickHouseStore, createClickHouseClient } from '../../lib/adapters/clickhouse-store';
+import { openAnalyticsStore } from '../../lib/platform/ports';
 
 // chDB allows one data folder per process at a time (TOOLCHAIN.md §2): one per worker and
 // process, always closed in afterAll.
@@ -94,6 +95,29 @@ describe('ClickHouseStore on chDB', () => {
     expect(await countOf('dedup')).toBe(2);
     await store.insert(`${db}.events`, batch, { dedupToken: 'batch-b' });
     expect(await countOf('dedup')).toBe(4);
+  });
+
+  it('as the platform opens chDB, inserts JSONEachRow bytes through a raw-insert session of the same folder', async () => {
+    const opened = await openAnalyticsStore({ kind: 'chdb', dir });
+    try {
+      const lines = [
+        JSON.stringify({ ...row(40), event: 'café ☕ — raw' }),
+        // An object for a String column is stored as its JSON text.
+        JSON.stringify({ ...row(41), event: { nested: 'raw ✓' } }),
+      ].join('\n');
+      await opened.insertJsonLines(`${db}.events`, Buffer.from(lines), { dedupToken: 'raw-a' });
+      await opened.insertJsonLines(`${db}.events`, Buffer.from(lines), { dedupToken: 'raw-a' });
+      await opened.insertJsonLines(`${db}.events`, Buffer.alloc(0));
+      // Both sessions see the same tables.
+      const rows = await store.query<{ event: string }>(`SELECT event FROM ${db}.events WHERE n IN (40, 41) ORDER BY n`);
+      expect(rows.map((r) => r.event)).toEqual(['café ☕ — raw', '{"nested":"raw ✓"}']);
+      await expect(opened.insertJsonLines('events; DROP TABLE x', Buffer.from(lines))).rejects.toThrow(/Not a table name/);
+      await expect(opened.insertJsonLines(`${db}.events`, Buffer.from('{"uuid": "not a uuid"}'))).rejects.toThrow();
+    } finally {
+      await opened.close();
+    }
+    // The first session still works after the second one closed.
+    expect(await countOf('café ☕ — raw')).toBe(1);
   });
 
   it('does nothing for an empty insert', async () => {

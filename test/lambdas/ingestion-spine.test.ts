@@ -127,8 +127,8 @@ describe('ingestion-consumer handler', () => {
     const processed = (await aws.kinesisEvent(aws.streams.events_processed)).Records;
     expect(processed.length).toBeGreaterThan(0);
     const lines = processed.map((r) => parseProcessedRecord(Buffer.from(r.kinesis.data, 'base64')));
-    const events = lines.flatMap((l) => l.events.map((e) => JSON.parse(e.row) as { event: string; team_id: number; person_id: string }));
-    expect(lines.flatMap((l) => l.distinctIds.map((d) => (JSON.parse(d.row) as { distinct_id: string }).distinct_id)).sort()).toEqual(['anon-1', 'user-1']);
+    const events = lines.flatMap((l) => l.events.map((e) => JSON.parse(e.row.toString()) as { event: string; team_id: number; person_id: string }));
+    expect(lines.flatMap((l) => l.distinctIds.map((d) => (JSON.parse(d.row.toString()) as { distinct_id: string }).distinct_id)).sort()).toEqual(['anon-1', 'user-1']);
     expect(events.map((e) => e.event).sort()).toEqual(['$identify', '$pageview', 'order placed']);
     for (const e of events) expect(e).toMatchObject({ team_id: team.id, person_id: rows[0].person_uuid });
   });
