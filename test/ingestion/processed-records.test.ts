@@ -13,7 +13,7 @@ describe('events_processed records', () => {
     const { records, oversized } = packLines('7:persons', lines);
     expect(oversized).toEqual([]);
     expect(records).toHaveLength(1);
-    const parsed = parseProcessedRecord(records[0].data);
+    const parsed = parseProcessedRecord(Buffer.from(records[0].data));
     expect(parsed.events).toHaveLength(1);
     expect(parsed.events[0]).toMatchObject({ teamId: 7, uuid: '0190b3c2-7d3e-7c41-9a7e-000000000001', timestamp: '2026-11-30 01:00:00.000000' });
     expect(parsed.events[0].row.toString('utf8')).toBe(event);

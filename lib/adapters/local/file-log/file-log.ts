@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { BusUnavailableError, MAX_RECORD_BYTES, type BusRecord, type EventBus, type StreamName } from '../../../ports/bus';
 import { encodeRecord } from './record-codec';
@@ -20,6 +21,13 @@ export interface FileLogOptions {
   readonly fsync?: boolean;
 }
 
+interface Checkpoint {
+  latest: number;
+  stored?: number;
+  writing?: Promise<void>;
+  error?: unknown;
+}
+
 /**
  * The local stand-in for Kinesis: a durable on-disk log with Kinesis semantics. Records are
  * spread over shards by the MD5 of their partition key, keep their order within a shard, and
@@ -28,6 +36,8 @@ export interface FileLogOptions {
 export class FileLog implements EventBus {
   private readonly streams = new Map<string, Shard[]>();
   private readonly events = new EventEmitter();
+  /** checkpoint file → the latest position recorded and the last one on disk */
+  private readonly checkpoints = new Map<string, Checkpoint>();
   private closed = false;
 
   private constructor(private readonly options: Required<FileLogOptions>) {
@@ -80,20 +90,62 @@ export class FileLog implements EventBus {
     return () => this.events.off(stream, listener);
   }
 
+  /** A consumer's latest recorded position (on disk or about to be). */
   readCheckpoint(stream: string, consumer: string, shard: number): number {
+    const file = this.checkpointFile(stream, consumer, shard);
+    return this.checkpoints.get(file)?.latest ?? this.storedCheckpoint(file);
+  }
+
+  /** A position as written to disk: what a restart after a crash resumes from. */
+  private storedCheckpoint(file: string): number {
+    const known = this.checkpoints.get(file);
+    if (known?.stored !== undefined) return known.stored;
     try {
-      return JSON.parse(fs.readFileSync(this.checkpointFile(stream, consumer, shard), 'utf8')).offset as number;
+      return JSON.parse(fs.readFileSync(file, 'utf8')).offset as number;
     } catch {
       return 0;
     }
   }
 
+  /**
+   * Records a consumer's position. The file follows on libuv's threads, at most one write in
+   * flight per file and always of the latest position; `close` writes the last one. A crash may
+   * lose the last few positions: those batches are delivered again, as Kinesis may do anyway,
+   * and the consumers are idempotent. A failed write is thrown by the next call.
+   */
   writeCheckpoint(stream: string, consumer: string, shard: number, offset: number): void {
     const file = this.checkpointFile(stream, consumer, shard);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ offset }));
-    fs.renameSync(tmp, file);
+    let checkpoint = this.checkpoints.get(file);
+    if (!checkpoint) this.checkpoints.set(file, (checkpoint = { latest: offset }));
+    if (checkpoint.error) {
+      const error = checkpoint.error;
+      checkpoint.error = undefined;
+      throw error;
+    }
+    checkpoint.latest = offset;
+    if (!checkpoint.writing) {
+      const entry = checkpoint;
+      entry.writing = this.storeCheckpoint(file, entry).finally(() => (entry.writing = undefined));
+    }
+  }
+
+  /** Waits until every recorded position is on disk. */
+  async flushCheckpoints(): Promise<void> {
+    await Promise.all([...this.checkpoints.values()].map((c) => c.writing));
+  }
+
+  private async storeCheckpoint(file: string, checkpoint: Checkpoint): Promise<void> {
+    try {
+      await fsp.mkdir(path.dirname(file), { recursive: true });
+      while (checkpoint.stored !== checkpoint.latest) {
+        const offset = checkpoint.latest;
+        await fsp.writeFile(`${file}.tmp`, JSON.stringify({ offset }));
+        await fsp.rename(`${file}.tmp`, file);
+        checkpoint.stored = offset;
+      }
+    } catch (error) {
+      checkpoint.error = error;
+    }
   }
 
   /** Deletes segments every consumer of the stream has checkpointed past. */
@@ -102,7 +154,8 @@ export class FileLog implements EventBus {
     const consumers = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
     if (consumers.length === 0) return;
     this.shardsOf(stream).forEach((shard, i) => {
-      const min = Math.min(...consumers.map((c) => this.readCheckpoint(stream, c, i)));
+      // By the positions on disk: a segment goes only once no restart can need it.
+      const min = Math.min(...consumers.map((c) => this.storedCheckpoint(this.checkpointFile(stream, c, i))));
       shard.deleteBefore(min);
     });
   }
@@ -110,6 +163,7 @@ export class FileLog implements EventBus {
   async close(): Promise<void> {
     this.closed = true;
     for (const shards of this.streams.values()) for (const shard of shards) shard.close();
+    await this.flushCheckpoints();
     this.events.removeAllListeners();
   }
 

@@ -47,6 +47,7 @@ export class LogConsumer {
     this.notify();
     await Promise.all(this.loops);
     this.unsubscribe?.();
+    await this.log.flushCheckpoints();
   }
 
   /** What the health check reports for this consumer. */
