@@ -151,6 +151,27 @@ describe('ingestion consumer → events_processed → ClickHouse loader', () => 
     expect(rows).toHaveLength(0);
   });
 
+  it('stores $elements_chain in its column, and a personless event without $set/$set_once/$unset', async () => {
+    await run(
+      batchOf(
+        record('anon-strip', [
+          {
+            event: '$autocapture',
+            properties: { $elements_chain: 'button.cta:text="Buy"nth-child="1"', $set: { a: 1 }, $set_once: { b: 2 }, $unset: ['c'], $process_person_profile: false, kept: 'yes' },
+          },
+        ]),
+      ),
+    );
+    const [row] = await store.query<{ properties: string; elements_chain: string }>(
+      "SELECT properties, elements_chain FROM events WHERE team_id = {t:Int64} AND distinct_id = 'anon-strip'",
+      { params: { t: teamId } },
+    );
+    expect(row.elements_chain).toBe('button.cta:text="Buy"nth-child="1"');
+    const properties = JSON.parse(row.properties) as Record<string, unknown>;
+    expect(properties).toMatchObject({ kept: 'yes', $process_person_profile: false });
+    for (const key of ['$elements_chain', '$set', '$set_once', '$unset']) expect(properties).not.toHaveProperty(key);
+  });
+
   it('does not duplicate rows when a batch is delivered twice', async () => {
     const batch = batchOf(record('user-dup', [{ event: 'dup-a' }, { event: 'dup-b' }]));
     await run(batch);

@@ -55,6 +55,15 @@ function mergeOf(event: string, props: Properties): { mergeKind?: MergeKind; mer
   return {};
 }
 
+/**
+ * Takes a property out of the stored JSON by setting it to undefined, which JSON.stringify leaves
+ * out: `delete` would turn the object into a dictionary, and serialising the row would take
+ * twice as long.
+ */
+function remove(properties: Properties, key: string): void {
+  if (properties[key] !== undefined) properties[key] = undefined;
+}
+
 /** PostHog's event normalisation before person processing (contract §2.2). Pure. */
 export function normalizeEvent(record: CapturedRecord, captured: CapturedEvent): NormalizedEvent {
   const properties: Properties = { ...captured.properties };
@@ -66,7 +75,7 @@ export function normalizeEvent(record: CapturedRecord, captured: CapturedEvent):
   let elementsChain = '';
   if (typeof properties.$elements_chain === 'string') {
     elementsChain = properties.$elements_chain;
-    delete properties.$elements_chain;
+    remove(properties, '$elements_chain');
   }
 
   const processPerson = properties.$process_person_profile !== false;
@@ -86,9 +95,9 @@ export function normalizeEvent(record: CapturedRecord, captured: CapturedEvent):
     if (Object.keys(set).length) properties.$set = set;
     if (Object.keys(setOnce).length) properties.$set_once = setOnce;
   } else {
-    delete properties.$set;
-    delete properties.$set_once;
-    delete properties.$unset;
+    remove(properties, '$set');
+    remove(properties, '$set_once');
+    remove(properties, '$unset');
   }
 
   const groupIdentify =
