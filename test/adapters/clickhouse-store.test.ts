@@ -144,10 +144,11 @@ describe('ClickHouseStore on chDB', () => {
 describe('createClickHouseClient', () => {
   /** A stand-in server that records what the client sends and answers one JSONEachRow row. */
   async function recordingServer() {
-    const seen: { url: string; authorization?: string }[] = [];
+    const seen: { url: string; authorization?: string; body: string }[] = [];
     const server = http.createServer((req, res) => {
-      seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
-      req.resume();
+      const entry = { url: req.url ?? '', authorization: req.headers.authorization, body: '' };
+      seen.push(entry);
+      req.on('data', (chunk: Buffer) => (entry.body += chunk.toString('utf8')));
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-clickhouse-format': 'JSONEachRow' });
         res.end('{"one":1}\n');
@@ -168,6 +169,23 @@ describe('createClickHouseClient', () => {
     expect(server.seen).toHaveLength(1);
     expect(server.seen[0].authorization).toBe(`Basic ${Buffer.from('loader:s3cret').toString('base64')}`);
     expect(new URL(server.seen[0].url, server.url).searchParams.get('database')).toBe('posthog');
+  });
+
+  it('sends JSONEachRow bytes as the body of an INSERT, with the insert settings', async () => {
+    const server = await recordingServer();
+    const remote = new ClickHouseStore(createClickHouseClient(server.url, { request_timeout: 5000 }));
+    const lines = '{"event":"café ☕"}\n{"event":"b"}\n';
+    await remote.insertJsonLines('events', Buffer.from(lines), { dedupToken: 'tok-1' });
+    await remote.insertJsonLines('events', Buffer.alloc(0));
+    await expect(remote.insertJsonLines('events; DROP', Buffer.from(lines))).rejects.toThrow(/Not a table name/);
+    await remote.close();
+    await server.close();
+    expect(server.seen).toHaveLength(1);
+    const url = new URL(server.seen[0].url, server.url);
+    expect(url.searchParams.get('query')).toBe('INSERT INTO events FORMAT JSONEachRow');
+    expect(url.searchParams.get('insert_deduplication_token')).toBe('tok-1');
+    expect(url.searchParams.get('input_format_json_read_objects_as_strings')).toBe('1');
+    expect(server.seen[0].body).toBe(lines);
   });
 
   it('connects with a bare URL', async () => {
