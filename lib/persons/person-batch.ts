@@ -71,6 +71,8 @@ export class PersonBatch {
   readonly personlessIds = new Set<string>();
   /** Ids whose events in this batch were personless (even if they got a person later in it). */
   readonly personlessInBatch = new Set<string>();
+  /** distinct id → its personless UUID (a batch carries many events of one visitor; UUIDv5 is a SHA-1). */
+  private readonly personlessUuids = new Map<string, string>();
   readonly persons = new Set<PersonState>();
 
   constructor(
@@ -123,7 +125,9 @@ export class PersonBatch {
     if (existing) return { personId: existing.uuid, properties: existing.propertiesJson(), createdAt: existing.createdAt, mode: 'force_upgrade' };
     this.personlessIds.add(distinctId);
     this.personlessInBatch.add(distinctId);
-    return { personId: personUuidFor(this.teamId, distinctId), properties: '{}', createdAt: EPOCH, mode: 'propertyless' };
+    let personId = this.personlessUuids.get(distinctId);
+    if (personId === undefined) this.personlessUuids.set(distinctId, (personId = personUuidFor(this.teamId, distinctId)));
+    return { personId, properties: '{}', createdAt: EPOCH, mode: 'propertyless' };
   }
 
   private getOrCreate(distinctId: string, timestamp: string, identified = false): PersonState {
