@@ -8,13 +8,14 @@ import { addHashKeyOverrides, hashKeyOverridesOf } from '../../lib/flags/hash-ke
 import { ProjectedFlagDataSource, projectPersons } from '../../lib/flags/person-projection';
 import { publishStaticCohortMembers } from '../../lib/flags/static-cohort-projection';
 import { createIngestionConsumer } from '../../lib/ingestion/ingestion-consumer';
-import { partitionKeyOf, type CapturedEvent, type CapturedRecord } from '../../lib/ingestion/records';
+import type { CapturedEvent } from '../../lib/ingestion/records';
 import { silentLogger } from '../../lib/observability/logger';
 import { MemoryMetrics } from '../../lib/observability/metrics';
 import type { PersonMerge } from '../../lib/persons/process-persons';
 import { personUuidFor } from '../../lib/persons/person-uuid';
 import type { BatchHandler, EventBus } from '../../lib/ports/bus';
 import type { Database } from '../../lib/ports/database';
+import { capturedRecord, kinesisBatchOf } from '../support/captured-records';
 import { createTestPglite } from '../support/pglite';
 import { createTestPostgres } from '../support/postgres';
 import { insertTestTeam } from '../support/teams';
@@ -25,7 +26,7 @@ import { insertTestTeam } from '../support/teams';
  * the merge's transaction, and the consumer's projection (onPersonsChanged, as on AWS) follows.
  */
 const staticCohort = { name: null, description: '', filters: null, is_static: true, deleted: false };
-let seq = 0;
+let cohorts = 0;
 
 describe.each([
   ['PGlite', createTestPglite],
@@ -68,18 +69,7 @@ describe.each([
   });
 
   async function send(distinctId: string, event: Partial<CapturedEvent>): Promise<void> {
-    const record: CapturedRecord = {
-      v: 1,
-      team_id: teamId,
-      token,
-      distinct_id: distinctId,
-      ip: '10.0.0.1',
-      now: '2026-11-23T10:00:00.000Z',
-      sent_at: null,
-      events: [{ uuid: `01a20a00-0000-7000-8000-${String(++seq).padStart(12, '0')}`, event: 'pageview', distinct_id: distinctId, properties: {}, timestamp: new Date(Date.UTC(2026, 10, 23, 9) + seq * 1000).toISOString(), ...event }],
-    };
-    const data = Buffer.from(JSON.stringify(record)).toString('base64');
-    const result = await ingest({ Records: [{ eventSource: 'aws:kinesis', eventID: `s:${seq}`, kinesis: { data, partitionKey: partitionKeyOf(token, distinctId), sequenceNumber: String(seq).padStart(20, '0'), approximateArrivalTimestamp: 0 } }] });
+    const result = await ingest(kinesisBatchOf(capturedRecord({ teamId, token }, distinctId, [event])));
     expect(result.batchItemFailures).toEqual([]);
   }
 
@@ -87,8 +77,8 @@ describe.each([
   async function twoPersonsWithFlagData(from: string, into: string) {
     await send(from, { properties: { $set: { role: 'from' } } });
     await send(into, { properties: { $set: { role: 'into' } } });
-    const both = await db.transaction((tx) => insertCohort(tx, teamId, { ...staticCohort, name: `both ${seq}` }, null));
-    const fromOnly = await db.transaction((tx) => insertCohort(tx, teamId, { ...staticCohort, name: `from only ${seq}` }, null));
+    const both = await db.transaction((tx) => insertCohort(tx, teamId, { ...staticCohort, name: `both ${++cohorts}` }, null));
+    const fromOnly = await db.transaction((tx) => insertCohort(tx, teamId, { ...staticCohort, name: `from only ${cohorts}` }, null));
     await db.transaction((tx) => addStaticCohortMembers(tx, teamId, both.id, { distinctIds: [from, into] }));
     await db.transaction((tx) => addStaticCohortMembers(tx, teamId, fromOnly.id, { distinctIds: [from] }));
     await publishStaticCohortMembers(db, kv, teamId, { distinctIds: [from, into] });

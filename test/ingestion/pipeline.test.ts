@@ -6,13 +6,14 @@ import { FileLog } from '../../lib/adapters/local/file-log/file-log';
 import { createClickHouseLoader } from '../../lib/clickhouse/loader';
 import type { DeadLetter, DeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
 import { createIngestionConsumer } from '../../lib/ingestion/ingestion-consumer';
-import { partitionKeyOf, type CapturedEvent, type CapturedRecord } from '../../lib/ingestion/records';
+import type { CapturedEvent, CapturedRecord } from '../../lib/ingestion/records';
 import { silentLogger } from '../../lib/observability/logger';
 import { MemoryMetrics } from '../../lib/observability/metrics';
 import { personUuidFor } from '../../lib/persons/person-uuid';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import type { BatchHandler, StreamBatch } from '../../lib/ports/bus';
 import type { Database } from '../../lib/ports/database';
+import { capturedRecord, kinesisBatchOf } from '../support/captured-records';
 import { openTestStore } from '../support/chdb';
 import { createTestPglite } from '../support/pglite';
 import { insertTestTeam } from '../support/teams';
@@ -27,44 +28,8 @@ let load: BatchHandler;
 const letters: DeadLetter[] = [];
 const metrics = new MemoryMetrics();
 const deadLetters: DeadLetterStore = { write: async (l) => void letters.push(l), list: async () => letters };
-let seq = 0;
-let clock = 0;
 
-function record(distinctId: string, events: Partial<CapturedEvent>[], over: Partial<CapturedRecord> = {}): CapturedRecord {
-  return {
-    v: 1,
-    team_id: teamId,
-    token,
-    distinct_id: distinctId,
-    ip: '10.0.0.1',
-    now: '2026-11-23T10:00:00.000Z',
-    sent_at: null,
-    events: events.map((e, i) => ({
-      uuid: `01a20a00-0000-7000-8000-${String(++seq).padStart(12, '0')}`,
-      event: 'pageview',
-      distinct_id: distinctId,
-      properties: {},
-      timestamp: new Date(Date.UTC(2026, 10, 23, 9) + ++clock * 1000 + i).toISOString(),
-      ...e,
-    })),
-    ...over,
-  };
-}
-
-function batchOf(...items: (CapturedRecord | string)[]): StreamBatch {
-  return {
-    Records: items.map((item, i) => ({
-      eventSource: 'aws:kinesis' as const,
-      eventID: `shardId-000000000000:${i}`,
-      kinesis: {
-        data: Buffer.from(typeof item === 'string' ? item : JSON.stringify(item)).toString('base64'),
-        partitionKey: typeof item === 'string' ? 'x' : partitionKeyOf(item.token, item.distinct_id),
-        sequenceNumber: String(1000 + i).padStart(20, '0'),
-        approximateArrivalTimestamp: 0,
-      },
-    })),
-  };
-}
+const record = (distinctId: string, events: Partial<CapturedEvent>[], over: Partial<CapturedRecord> = {}) => capturedRecord({ teamId, token }, distinctId, events, over);
 
 const consumed: number[] = [];
 
@@ -76,7 +41,7 @@ async function run(batch: StreamBatch) {
     consumed[i] = s.endOffset;
     return records;
   });
-  await load(batchOf(...produced.map((r) => r.data.toString())));
+  await load(kinesisBatchOf(...produced.map((r) => r.data.toString())));
   return result;
 }
 
@@ -104,7 +69,7 @@ const events = (where = '1') =>
 describe('ingestion consumer → events_processed → ClickHouse loader', () => {
   it('lands events with person-on-events columns, and persons and distinct ids', async () => {
     const result = await run(
-      batchOf(
+      kinesisBatchOf(
         record('anon-1', [{ event: '$pageview', properties: { $browser: 'Firefox', $current_url: 'https://a.test/x', $process_person_profile: false } }]),
         record('user-1', [
           { event: '$identify', properties: { $anon_distinct_id: 'anon-1', $browser: 'Firefox' }, $set: { email: 'u1@a.test' } },
@@ -137,8 +102,8 @@ describe('ingestion consumer → events_processed → ClickHouse loader', () => 
   });
 
   it('writes group rows and attaches group properties to later events', async () => {
-    await run(batchOf(record('$company_globex', [{ event: '$groupidentify', properties: { $group_type: 'company', $group_key: 'globex', $group_set: { name: 'Globex' } } }])));
-    await run(batchOf(record('user-g', [{ event: 'used', properties: { $groups: { company: 'globex' } } }])));
+    await run(kinesisBatchOf(record('$company_globex', [{ event: '$groupidentify', properties: { $group_type: 'company', $group_key: 'globex', $group_set: { name: 'Globex' } } }])));
+    await run(kinesisBatchOf(record('user-g', [{ event: 'used', properties: { $groups: { company: 'globex' } } }])));
     const [row] = await store.query<{ group0_properties: string }>(
       "SELECT group0_properties FROM events WHERE team_id = {t:Int64} AND event = 'used'",
       { params: { t: teamId } },
@@ -153,7 +118,7 @@ describe('ingestion consumer → events_processed → ClickHouse loader', () => 
 
   it('stores $elements_chain in its column, and a personless event without $set/$set_once/$unset', async () => {
     await run(
-      batchOf(
+      kinesisBatchOf(
         record('anon-strip', [
           {
             event: '$autocapture',
@@ -173,7 +138,7 @@ describe('ingestion consumer → events_processed → ClickHouse loader', () => 
   });
 
   it('does not duplicate rows when a batch is delivered twice', async () => {
-    const batch = batchOf(record('user-dup', [{ event: 'dup-a' }, { event: 'dup-b' }]));
+    const batch = kinesisBatchOf(record('user-dup', [{ event: 'dup-a' }, { event: 'dup-b' }]));
     await run(batch);
     await run(batch);
     expect((await events("event LIKE 'dup-%'")).map((r) => r.event)).toEqual(['dup-a', 'dup-b']);
@@ -181,21 +146,21 @@ describe('ingestion consumer → events_processed → ClickHouse loader', () => 
 
   it('dead-letters a poison record while the rest of the batch lands', async () => {
     const before = letters.length;
-    const result = await run(batchOf('{"not":"a record"', record('user-ok', [{ event: 'after-poison' }]), JSON.stringify({ v: 1, events: 'nope' })));
+    const result = await run(kinesisBatchOf('{"not":"a record"', record('user-ok', [{ event: 'after-poison' }]), JSON.stringify({ v: 1, events: 'nope' })));
     expect(result.batchItemFailures).toEqual([]);
     expect(letters.slice(before).map((l) => l.reason)).toEqual(['unparseable_record', 'invalid_record_shape']);
     expect(await events("event = 'after-poison'")).toHaveLength(1);
   });
 
   it('drops the records of an unknown team and counts the drop cause', async () => {
-    await run(batchOf(record('ghost', [{ event: 'ghost-event' }], { team_id: 999_999 })));
+    await run(kinesisBatchOf(record('ghost', [{ event: 'ghost-event' }], { team_id: 999_999 })));
     expect(metrics.get('ingestion_events_dropped', { drop_cause: 'unknown_team' })).toBe(1);
   });
 
   it('reports the records of a team whose person processing fails, so they are retried', async () => {
     const failing: Database = { ...db, transaction: async () => Promise.reject(new Error('database is down')), query: db.query.bind(db), close: db.close.bind(db) };
     const consumer = createIngestionConsumer({ db: failing, bus: log, teams: new TeamDirectory(db), deadLetters, logger: silentLogger, metrics });
-    const batch = batchOf(record('user-x', [{ event: 'x' }]));
+    const batch = kinesisBatchOf(record('user-x', [{ event: 'x' }]));
     expect(await consumer(batch)).toEqual({ batchItemFailures: [{ itemIdentifier: batch.Records[0].kinesis.sequenceNumber }] });
   });
 });
