@@ -1,6 +1,7 @@
 import { BadRequestError } from '../http/errors';
 import type { HttpRequest } from '../http/types';
 import type { AnalyticsStore } from '../ports/analytics-store';
+import { addWall, type WallUnit } from '../query/filters/zoned-time';
 import { COMPARISONS, RECORDING_METRICS, type Comparison, type MetricPredicate, type RecordingFilters, type RecordingMetric } from '../replay/recording-queries';
 import { intParam } from './request';
 
@@ -80,30 +81,12 @@ export async function recordingFiltersOf(req: HttpRequest, store: AnalyticsStore
 }
 
 const RELATIVE = /^-(\d{1,6})([Mhdwmy])$/;
+const RELATIVE_UNITS: Record<string, WallUnit> = { M: 'minute', h: 'hour', d: 'day', w: 'week', m: 'month', y: 'year' };
 
 /** ISO 8601, or PostHog's relative `-3d` style. */
 export function dateOf(value: string, name: string, now: Date): Date {
   const rel = RELATIVE.exec(value.trim());
-  if (rel) {
-    const n = Number(rel[1]);
-    const d = new Date(now.getTime());
-    switch (rel[2]) {
-      case 'M':
-        return new Date(d.getTime() - n * 60_000);
-      case 'h':
-        return new Date(d.getTime() - n * 3_600_000);
-      case 'd':
-        return new Date(d.getTime() - n * 86_400_000);
-      case 'w':
-        return new Date(d.getTime() - n * 7 * 86_400_000);
-      case 'm':
-        d.setUTCMonth(d.getUTCMonth() - n);
-        return d;
-      default:
-        d.setUTCFullYear(d.getUTCFullYear() - n);
-        return d;
-    }
-  }
+  if (rel) return addWall(now, RELATIVE_UNITS[rel[2]], -Number(rel[1]));
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw new BadRequestError('invalid_input', `${name} must be an ISO 8601 date or a relative date like -3d.`, name);
   return date;

@@ -15,46 +15,26 @@ import { BadRequestError } from '../../http/errors';
 import type { FilterScope } from './property-filters';
 import { seriesSql } from './series';
 import { TEAM_ID } from './sql-params';
+import { addWall, type WallUnit } from './zoned-time';
 
 const COUNT_OPERATORS: Record<string, string> = { gte: '>=', gt: '>', lte: '<=', lt: '<', exact: '=', eq: '=' };
-const UNITS: Record<string, string> = { h: 'hour', d: 'day', w: 'week', m: 'month', y: 'year' };
-
-/** `now` moved back `n` units, in UTC (months and years by the calendar). */
-function back(now: Date, n: number, unit: string): Date {
-  const d = new Date(now);
-  switch (unit) {
-    case 'hour':
-      return new Date(d.getTime() - n * 3_600_000);
-    case 'day':
-      return new Date(d.getTime() - n * 86_400_000);
-    case 'week':
-      return new Date(d.getTime() - n * 7 * 86_400_000);
-    case 'month':
-      d.setUTCMonth(d.getUTCMonth() - n);
-      return d;
-    case 'year':
-      d.setUTCFullYear(d.getUTCFullYear() - n);
-      return d;
-    default:
-      throw new RangeError(unit);
-  }
-}
+const UNITS: Record<string, WallUnit> = { h: 'hour', d: 'day', w: 'week', m: 'month', y: 'year' };
 
 function windowStart(filter: Record<string, unknown>, now: Date, field: string): Date {
   const explicit = filter.explicit_datetime;
   if (typeof explicit === 'string' && explicit !== '') {
     const relative = /^-(\d+)([hdwmy])$/.exec(explicit);
-    if (relative) return back(now, Number(relative[1]), UNITS[relative[2]]);
+    if (relative) return addWall(now, UNITS[relative[2]], -Number(relative[1]));
     const date = new Date(explicit);
     if (Number.isNaN(date.getTime())) throw new BadRequestError('invalid_input', `${field}.explicit_datetime must be like -30d or a date.`, `${field}.explicit_datetime`);
     return date;
   }
   const value = Number(filter.time_value);
-  const unit = String(filter.time_interval ?? '');
+  const unit = String(filter.time_interval ?? '') as WallUnit;
   if (!Number.isInteger(value) || value < 0 || !Object.values(UNITS).includes(unit)) {
     throw new BadRequestError('invalid_input', `${field} needs time_value (a whole number) and time_interval (hour, day, week, month, year).`, `${field}.time_interval`);
   }
-  return back(now, value, unit);
+  return addWall(now, unit, -value);
 }
 
 async function eventSql(filter: Record<string, unknown>, scope: FilterScope, field: string): Promise<string> {
