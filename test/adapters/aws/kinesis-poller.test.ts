@@ -51,6 +51,14 @@ function poller(stream: string, kv: FileKeyValueStore, handler: BatchHandler, ex
   });
 }
 
+/** A poller run until it has consumed everything in the stream, then stopped. */
+async function pollToEnd(stream: string, kv: FileKeyValueStore, handler: BatchHandler, extra: Partial<KinesisPollerOptions> = {}): Promise<void> {
+  const consumer = poller(stream, kv, handler, extra);
+  consumer.start();
+  await consumer.drain(10_000);
+  await consumer.stop();
+}
+
 function collect(): { handler: BatchHandler; batches: StreamBatch[]; texts: () => string[] } {
   const batches: StreamBatch[] = [];
   return {
@@ -79,10 +87,7 @@ describe('KinesisPoller', () => {
     const records = Array.from({ length: 60 }, (_, i) => ({ key: `user-${i % 6}`, text: `${i % 6}:${i}` }));
     await put(name, records);
     const c = collect();
-    const consumer = poller(name, FileKeyValueStore.open(tmpFile()), c.handler, { batchSize: 7, streamArn: arn });
-    consumer.start();
-    await consumer.drain(10_000);
-    await consumer.stop();
+    await pollToEnd(name, FileKeyValueStore.open(tmpFile()), c.handler, { batchSize: 7, streamArn: arn });
 
     expect(c.texts().sort()).toEqual(records.map((r) => r.text).sort());
     expect(c.batches.every((b) => b.Records.length <= 7)).toBe(true);
@@ -108,10 +113,7 @@ describe('KinesisPoller', () => {
     const big = 'x'.repeat(300_000);
     await put(name, [1, 2, 3, 4, 5].map((i) => ({ key: 'k', text: `${i}${big}` })));
     const c = collect();
-    const consumer = poller(name, FileKeyValueStore.open(tmpFile()), c.handler, { batchSize: 100, maxBatchBytes: 700_000 });
-    consumer.start();
-    await consumer.drain(10_000);
-    await consumer.stop();
+    await pollToEnd(name, FileKeyValueStore.open(tmpFile()), c.handler, { batchSize: 100, maxBatchBytes: 700_000 });
     expect(c.batches.map((b) => b.Records.length)).toEqual([2, 2, 1]);
     expect(c.texts().map((t) => t[0])).toEqual(['1', '2', '3', '4', '5']);
   });
@@ -122,19 +124,13 @@ describe('KinesisPoller', () => {
     await put(name, Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, text: `first-${i}` })));
     const first = collect();
     const kv = FileKeyValueStore.open(file);
-    const one = poller(name, kv, first.handler, { batchSize: 4 });
-    one.start();
-    await one.drain(10_000);
-    await one.stop();
+    await pollToEnd(name, kv, first.handler, { batchSize: 4 });
     await kv.close();
     expect(first.texts()).toHaveLength(20);
 
     await put(name, [{ key: 'k1', text: 'late-1' }, { key: 'k2', text: 'late-2' }]);
     const second = collect();
-    const two = poller(name, FileKeyValueStore.open(file), second.handler);
-    two.start();
-    await two.drain(10_000);
-    await two.stop();
+    await pollToEnd(name, FileKeyValueStore.open(file), second.handler);
     expect(second.texts().sort()).toEqual(['late-1', 'late-2']);
   });
 
@@ -158,10 +154,7 @@ describe('KinesisPoller', () => {
     expect(handled).toEqual(['r1', 'r2', 'r3']);
 
     const again = collect();
-    const two = poller(name, FileKeyValueStore.open(file), again.handler);
-    two.start();
-    await two.drain(10_000);
-    await two.stop();
+    await pollToEnd(name, FileKeyValueStore.open(file), again.handler);
     expect(again.texts()).toEqual([]);
   });
 
@@ -180,10 +173,7 @@ describe('KinesisPoller', () => {
       }
       return { batchItemFailures: [] };
     };
-    const consumer = poller(name, FileKeyValueStore.open(tmpFile()), handler);
-    consumer.start();
-    await consumer.drain(10_000);
-    await consumer.stop();
+    await pollToEnd(name, FileKeyValueStore.open(tmpFile()), handler);
     expect(batches).toEqual([
       ['a', 'b', 'c', 'd'],
       ['c', 'd'],
@@ -208,10 +198,7 @@ describe('KinesisPoller', () => {
       return { batchItemFailures: [] };
     };
     const dlq = memoryDeadLetters();
-    const consumer = poller(name, FileKeyValueStore.open(file), handler, { deadLetters: dlq, maxRetries: 2 });
-    consumer.start();
-    await consumer.drain(10_000);
-    await consumer.stop();
+    await pollToEnd(name, FileKeyValueStore.open(file), handler, { deadLetters: dlq, maxRetries: 2 });
     expect(done).toEqual(['a', 'b']);
     // Once behind 'a' (progress, so the attempts restart), then 1 + maxRetries times at the head.
     expect(poisonCalls).toBe(4);
@@ -221,10 +208,7 @@ describe('KinesisPoller', () => {
     expect(dlq.letters[0].sequenceNumber).toMatch(/^\d+$/);
 
     const again = collect();
-    const restarted = poller(name, FileKeyValueStore.open(file), again.handler);
-    restarted.start();
-    await restarted.drain(10_000);
-    await restarted.stop();
+    await pollToEnd(name, FileKeyValueStore.open(file), again.handler);
     expect(again.texts()).toEqual([]);
   });
 
