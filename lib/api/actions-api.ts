@@ -1,11 +1,10 @@
-import type { Team } from '../accounts/accounts-repository';
 import { BadRequestError, NotFoundError } from '../http/errors';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import { actionNameTaken, findAction, insertAction, listActions, updateAction, type ActionFields, type ActionRecord } from '../insights/action-repository';
 import { booleanField, dateTimeField, requireField, stringField, tagsField } from '../insights/fields';
 import type { Database } from '../ports/database';
 import type { ActionStep } from '../query/types';
-import { resolveProject, requireScope, type ApiAuthenticator, type ApiCaller } from './auth';
+import type { ApiAuthenticator } from './auth';
 import { idParam, pageLinks, pageParams, userJson } from './definition-helpers';
 import { parseJsonBody } from './request';
 
@@ -77,12 +76,6 @@ export function actionJson(a: ActionRecord): Record<string, unknown> {
 export function createActionsApi(deps: { db: Database; auth: ApiAuthenticator }) {
   const { db, auth } = deps;
 
-  async function project(req: HttpRequest, scope: string): Promise<{ caller: ApiCaller; team: Team }> {
-    const caller = await auth.authenticate(req);
-    requireScope(caller, scope);
-    return { caller, team: await resolveProject(db, caller, req.params?.id) };
-  }
-
   async function fieldsOf(teamId: number, body: Record<string, unknown>, current?: ActionRecord): Promise<ActionFields> {
     const name = stringField(body, 'name', { max: 400, nonEmpty: true });
     const fields: ActionFields = {
@@ -103,27 +96,27 @@ export function createActionsApi(deps: { db: Database; auth: ApiAuthenticator })
 
   return {
     async list(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'action:read');
+      const { team } = await auth.authorizeProject(req, 'action:read');
       const page = pageParams(req);
       const { count, actions } = await listActions(db, team.id, { ...page, search: req.query.get('search') || undefined });
       return json(200, { count, ...pageLinks(req, page, count), results: actions.map(actionJson) });
     },
 
     async create(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'action:write');
+      const { caller, team } = await auth.authorizeProject(req, 'action:write');
       const fields = await fieldsOf(team.id, parseJsonBody(req));
       return json(201, actionJson(await insertAction(db, team.id, fields, caller.user.id)));
     },
 
     async retrieve(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'action:read');
+      const { team } = await auth.authorizeProject(req, 'action:read');
       const action = await findAction(db, team.id, idParam(req, 'actionId'));
       if (!action) throw new NotFoundError();
       return json(200, actionJson(action));
     },
 
     async update(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'action:write');
+      const { team } = await auth.authorizeProject(req, 'action:write');
       const current = await findAction(db, team.id, idParam(req, 'actionId'));
       if (!current) throw new NotFoundError();
       const body = parseJsonBody(req);
@@ -134,7 +127,7 @@ export function createActionsApi(deps: { db: Database; auth: ApiAuthenticator })
 
     /** DELETE: a soft delete, as PATCH {"deleted": true}. */
     async destroy(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'action:write');
+      const { team } = await auth.authorizeProject(req, 'action:write');
       const current = await findAction(db, team.id, idParam(req, 'actionId'));
       if (!current) throw new NotFoundError();
       if (!current.deleted) await updateAction(db, team.id, current.id, await fieldsOf(team.id, { deleted: true }, current));

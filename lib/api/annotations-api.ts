@@ -14,7 +14,7 @@ import { liveDashboardIds } from '../insights/dashboard-repository';
 import { booleanField, dateTimeField, enumField, stringField } from '../insights/fields';
 import { findInsight } from '../insights/insight-repository';
 import type { Database } from '../ports/database';
-import { resolveProject, requireScope, type ApiAuthenticator, type ApiCaller } from './auth';
+import type { ApiAuthenticator } from './auth';
 import { idParam, pageLinks, pageParams, userJson } from './definition-helpers';
 import { dateParam, parseJsonBody } from './request';
 
@@ -53,12 +53,6 @@ function optionalId(body: Record<string, unknown>, attr: string): number | null 
 export function createAnnotationsApi(deps: { db: Database; auth: ApiAuthenticator }) {
   const { db, auth } = deps;
 
-  async function project(req: HttpRequest, scope: string): Promise<{ caller: ApiCaller; team: Team }> {
-    const caller = await auth.authenticate(req);
-    requireScope(caller, scope);
-    return { caller, team: await resolveProject(db, caller, req.params?.id) };
-  }
-
   async function fieldsOf(team: Team, body: Record<string, unknown>, current?: AnnotationRecord): Promise<AnnotationFields> {
     const dashboardItem = optionalId(body, 'dashboard_item');
     const dashboardId = optionalId(body, 'dashboard_id');
@@ -96,7 +90,7 @@ export function createAnnotationsApi(deps: { db: Database; auth: ApiAuthenticato
 
   return {
     async list(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'annotation:read');
+      const { team } = await auth.authorizeProject(req, 'annotation:read');
       const page = pageParams(req);
       const scopeParam = req.query.get('scope') || undefined;
       if (scopeParam !== undefined && !(ANNOTATION_SCOPES as readonly string[]).includes(scopeParam)) {
@@ -113,7 +107,7 @@ export function createAnnotationsApi(deps: { db: Database; auth: ApiAuthenticato
     },
 
     async create(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'annotation:write');
+      const { caller, team } = await auth.authorizeProject(req, 'annotation:write');
       const body = parseJsonBody(req);
       const fields = await fieldsOf(team, { ...body, ...(body.date_marker === undefined ? { date_marker: new Date().toISOString() } : {}) });
       const id = await insertAnnotation(db, team, fields, caller.user.id);
@@ -121,12 +115,12 @@ export function createAnnotationsApi(deps: { db: Database; auth: ApiAuthenticato
     },
 
     async retrieve(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'annotation:read');
+      const { team } = await auth.authorizeProject(req, 'annotation:read');
       return json(200, annotationJson(await own(req, team)));
     },
 
     async update(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'annotation:write');
+      const { team } = await auth.authorizeProject(req, 'annotation:write');
       const current = await own(req, team);
       await updateAnnotation(db, current.id, await fieldsOf(team, parseJsonBody(req), current));
       return json(200, annotationJson((await findAnnotation(db, team, current.id))!));
@@ -134,7 +128,7 @@ export function createAnnotationsApi(deps: { db: Database; auth: ApiAuthenticato
 
     /** DELETE: a soft delete, as PATCH {"deleted": true}. */
     async destroy(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'annotation:write');
+      const { team } = await auth.authorizeProject(req, 'annotation:write');
       const current = await own(req, team);
       if (!current.deleted) await updateAnnotation(db, current.id, await fieldsOf(team, { deleted: true }, current));
       return { status: 204 };

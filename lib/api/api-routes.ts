@@ -58,7 +58,7 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
   const dashboards = createDashboardsApi({ db: deps.db, auth, queries });
   const annotations = createAnnotationsApi({ db: deps.db, auth });
   const insightVariables = createInsightVariablesApi({ db: deps.db, auth });
-  const definitionsApi = createDefinitionsApi({ db: deps.db, store: deps.store, cache, auth });
+  const definitionsApi = createDefinitionsApi({ store: deps.store, cache, auth });
 
   router.add('GET', '/api/projects', projects.list);
   router.add('POST', '/api/projects', projects.create);

@@ -57,6 +57,16 @@ export class ApiAuthenticator {
     return caller;
   }
 
+  /**
+   * Authenticates a request to a project's route: the key must hold `scope` and cover the
+   * project in the path (`:id` or `@current`, see resolveProject).
+   */
+  async authorizeProject(req: HttpRequest, scope: string): Promise<{ caller: ApiCaller; team: Team }> {
+    const caller = await this.authenticate(req);
+    requireScope(caller, scope);
+    return { caller, team: await resolveProject(this.db, caller, req.params?.id) };
+  }
+
   forget(): void {
     this.cache.clear();
   }

@@ -1,4 +1,3 @@
-import type { Team } from '../accounts/accounts-repository';
 import { mediaTypeOf } from '../capture/form';
 import { syncStaticCohortMembers, type MembershipChange } from '../clickhouse/static-cohort-members';
 import {
@@ -20,7 +19,6 @@ import { BadRequestError, NotFoundError } from '../http/errors';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import type { AnalyticsStore } from '../ports/analytics-store';
 import type { Sql } from '../ports/database';
-import { resolveProject, requireScope, type ApiCaller } from './auth';
 import { parseCsv } from './csv';
 import { asBadRequest, badRequestOf, idParam, lockTeamDefinitions, pageLinks, pageParams, userJson } from './definition-helpers';
 import type { DefinitionsApiDeps } from './feature-flags-api';
@@ -93,12 +91,6 @@ export interface CohortsApiDeps extends DefinitionsApiDeps {
 export function createCohortsApi(deps: CohortsApiDeps) {
   const { db, auth } = deps;
 
-  async function project(req: HttpRequest, scope: string): Promise<{ caller: ApiCaller; team: Team }> {
-    const caller = await auth.authenticate(req);
-    requireScope(caller, scope);
-    return { caller, team: await resolveProject(db, caller, req.params?.id) };
-  }
-
   async function validationContext(tx: Sql, teamId: number): Promise<Omit<CohortValidationContext, 'current'>> {
     const cohorts = new Map((await listCohorts(tx, teamId)).map((c) => [c.id, c]));
     return { cohorts, usedByFlags: cohortsUsedByFlags(await listActiveFlags(tx, teamId), cohorts) };
@@ -121,7 +113,7 @@ export function createCohortsApi(deps: CohortsApiDeps) {
   }
 
   async function save(req: HttpRequest, id: number | undefined, bodyOverride?: Record<string, unknown>): Promise<CohortRecord> {
-    const { caller, team } = await project(req, 'cohort:write');
+    const { caller, team } = await auth.authorizeProject(req, 'cohort:write');
     const { body, csv } = bodyOverride ? { body: bodyOverride, csv: undefined } : cohortBody(req);
     let addedMembers: CohortMembersInput | undefined;
     const saved = await asBadRequest(
@@ -151,7 +143,7 @@ export function createCohortsApi(deps: CohortsApiDeps) {
 
   return {
     async list(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'cohort:read');
+      const { team } = await auth.authorizeProject(req, 'cohort:read');
       const page = pageParams(req);
       const { count, cohorts } = await listCohortRecords(db, team.id, { ...page, search: req.query.get('search') || undefined });
       return json(200, { count, ...pageLinks(req, page, count), results: cohorts.map(cohortJson) });
@@ -162,7 +154,7 @@ export function createCohortsApi(deps: CohortsApiDeps) {
     },
 
     async retrieve(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'cohort:read');
+      const { team } = await auth.authorizeProject(req, 'cohort:read');
       const cohort = await findCohort(db, team.id, idParam(req, 'cohortId'));
       if (!cohort) throw new NotFoundError();
       return json(200, cohortJson(cohort));
@@ -188,7 +180,7 @@ export function createCohortsApi(deps: CohortsApiDeps) {
 
     /** PATCH …/cohorts/:cohortId/remove_person_from_static_cohort/ {"person_id": uuid} (PostHog's action). */
     async removePerson(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'cohort:write');
+      const { team } = await auth.authorizeProject(req, 'cohort:write');
       const id = idParam(req, 'cohortId');
       const body = parseJsonBody(req);
       if (typeof body.person_id !== 'string' || !/^[0-9a-f-]{36}$/i.test(body.person_id)) throw new BadRequestError('invalid_input', 'person_id must be a person UUID.', 'person_id');
@@ -208,7 +200,7 @@ export function createCohortsApi(deps: CohortsApiDeps) {
 
     /** GET …/cohorts/:cohortId/persons/ — a static cohort's members (dynamic cohorts are not precomputed: empty). */
     async persons(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'cohort:read');
+      const { team } = await auth.authorizeProject(req, 'cohort:read');
       const cohort = await findCohort(db, team.id, idParam(req, 'cohortId'));
       if (!cohort) throw new NotFoundError();
       const page = pageParams(req);

@@ -22,7 +22,7 @@ import { findInsights } from '../insights/insight-repository';
 import { effectiveQuery } from '../insights/legacy-filters';
 import type { Database, Sql } from '../ports/database';
 import { refreshModeOf, type QueryService, type RefreshMode } from '../query/query-service';
-import { resolveProject, requireScope, type ApiAuthenticator, type ApiCaller } from './auth';
+import type { ApiAuthenticator, ApiCaller } from './auth';
 import { idParam, pageLinks, pageParams, userJson } from './definition-helpers';
 import { insightJson, insightResult } from './insights-api';
 import { queryScopeOf } from './query-api';
@@ -102,12 +102,6 @@ function tileChanges(value: unknown): TileChange[] {
  */
 export function createDashboardsApi(deps: { db: Database; auth: ApiAuthenticator; queries: QueryService }) {
   const { db, auth } = deps;
-
-  async function project(req: HttpRequest, scope: string): Promise<{ caller: ApiCaller; team: Team }> {
-    const caller = await auth.authenticate(req);
-    requireScope(caller, scope);
-    return { caller, team: await resolveProject(db, caller, req.params?.id) };
-  }
 
   function fieldsOf(body: Record<string, unknown>, current?: DashboardRecord): DashboardFields {
     return {
@@ -194,20 +188,20 @@ export function createDashboardsApi(deps: { db: Database; auth: ApiAuthenticator
 
   return {
     async list(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'dashboard:read');
+      const { team } = await auth.authorizeProject(req, 'dashboard:read');
       const page = pageParams(req);
       const { count, dashboards } = await listDashboards(db, team.id, { ...page, search: req.query.get('search') || undefined, pinned: booleanParam(req.query, 'pinned') });
       return json(200, { count, ...pageLinks(req, page, count), results: dashboards.map((d) => dashboardBasicJson(d, team.id)) });
     },
 
     async create(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'dashboard:write');
+      const { caller, team } = await auth.authorizeProject(req, 'dashboard:write');
       const dashboard = await save(team, caller, parseJsonBody(req));
       return json(201, await fullJson(team, dashboard, 'force_cache'));
     },
 
     async retrieve(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'dashboard:read');
+      const { team } = await auth.authorizeProject(req, 'dashboard:read');
       const dashboard = await findDashboard(db, team.id, idParam(req, 'dashboardId'));
       if (!dashboard || dashboard.deleted) throw new NotFoundError();
       const mode = refreshModeOf(req.query.get('refresh') ?? undefined, undefined, 'force_cache');
@@ -217,7 +211,7 @@ export function createDashboardsApi(deps: { db: Database; auth: ApiAuthenticator
     },
 
     async update(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'dashboard:write');
+      const { caller, team } = await auth.authorizeProject(req, 'dashboard:write');
       const current = await findDashboard(db, team.id, idParam(req, 'dashboardId'));
       if (!current) throw new NotFoundError();
       const dashboard = await save(team, caller, parseJsonBody(req), current);
@@ -226,7 +220,7 @@ export function createDashboardsApi(deps: { db: Database; auth: ApiAuthenticator
 
     /** DELETE: a soft delete, as PATCH {"deleted": true}. */
     async destroy(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'dashboard:write');
+      const { caller, team } = await auth.authorizeProject(req, 'dashboard:write');
       const current = await findDashboard(db, team.id, idParam(req, 'dashboardId'));
       if (!current) throw new NotFoundError();
       if (!current.deleted) await save(team, caller, { deleted: true }, current);

@@ -5,8 +5,7 @@ import { booleanParam } from '../insights/fields';
 import { DefinitionsRepository, type EventDefinition, type PropertyDefinition, type PropertySource } from '../insights/definitions-repository';
 import type { AnalyticsStore } from '../ports/analytics-store';
 import type { Cache } from '../ports/cache';
-import type { Sql } from '../ports/database';
-import { resolveProject, requireScope, type ApiAuthenticator } from './auth';
+import type { ApiAuthenticator } from './auth';
 import { pageLinks, pageParams } from './definition-helpers';
 
 function eventJson(d: EventDefinition): Record<string, unknown> {
@@ -79,15 +78,11 @@ const matches = (name: string, search: string | null) => !search || name.toLower
  * /api/projects/:id/event_definitions/ and /property_definitions/ — what the pickers offer,
  * computed from the team's events in ClickHouse (lib/insights/definitions-repository.ts).
  */
-export function createDefinitionsApi(deps: { db: Sql; store: AnalyticsStore; cache: Cache; auth: ApiAuthenticator }) {
-  const { db, auth } = deps;
+export function createDefinitionsApi(deps: { store: AnalyticsStore; cache: Cache; auth: ApiAuthenticator }) {
+  const { auth } = deps;
   const definitions = new DefinitionsRepository(deps.store, deps.cache);
 
-  async function project(req: HttpRequest, scope: string): Promise<Team> {
-    const caller = await auth.authenticate(req);
-    requireScope(caller, scope);
-    return resolveProject(db, caller, req.params?.id);
-  }
+  const project = async (req: HttpRequest, scope: string): Promise<Team> => (await auth.authorizeProject(req, scope)).team;
 
   return {
     async listEvents(req: HttpRequest): Promise<HttpResponse> {

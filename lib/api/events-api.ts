@@ -3,7 +3,7 @@ import { fromClickHouseTime, toClickHouseTime } from '../clickhouse/time';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import type { AnalyticsStore } from '../ports/analytics-store';
 import type { Database } from '../ports/database';
-import { resolveProject, requireScope, type ApiAuthenticator } from './auth';
+import type { ApiAuthenticator } from './auth';
 import { dateParam, intParam } from './request';
 
 export interface DataApiDeps {
@@ -24,9 +24,7 @@ interface EventRowOut {
 /** GET /api/projects/:id/events/ — newest first, filtered by event, distinct_id, after, before. */
 export function createEventsApi(deps: DataApiDeps) {
   return async function listEvents(req: HttpRequest): Promise<HttpResponse> {
-    const caller = await deps.auth.authenticate(req);
-    requireScope(caller, 'query:read');
-    const team = await resolveProject(deps.db, caller, req.params?.id);
+    const { team } = await deps.auth.authorizeProject(req, 'query:read');
     const limit = intParam(req, 'limit', 100, 1, 1000);
     const after = dateParam(req, 'after');
     const before = dateParam(req, 'before');

@@ -7,7 +7,7 @@ import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import { loadGroupTypes } from '../persons/group-repository';
 import type { Database, Sql } from '../ports/database';
 import type { KeyValueStore } from '../ports/key-value-store';
-import { resolveProject, requireScope, type ApiAuthenticator, type ApiCaller } from './auth';
+import type { ApiAuthenticator, ApiCaller } from './auth';
 import { asBadRequest, idParam, lockTeamDefinitions, pageLinks, pageParams } from './definition-helpers';
 import { activityJson, fieldsOf, flagJson, versionJson } from './feature-flag-json';
 import { parseJsonBody } from './request';
@@ -30,12 +30,6 @@ const KEY_TAKEN = 'There is already a feature flag with this key.';
  */
 export function createFeatureFlagsApi(deps: DefinitionsApiDeps) {
   const { db, auth } = deps;
-
-  async function project(req: HttpRequest, scope: string): Promise<{ caller: ApiCaller; team: Team }> {
-    const caller = await auth.authenticate(req);
-    requireScope(caller, scope);
-    return { caller, team: await resolveProject(db, caller, req.params?.id) };
-  }
 
   async function cohortNames(teamId: number): Promise<Map<number, string>> {
     return new Map((await listCohorts(db, teamId)).map((c) => [c.id, c.name]));
@@ -77,7 +71,7 @@ export function createFeatureFlagsApi(deps: DefinitionsApiDeps) {
 
   return {
     async list(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'feature_flag:read');
+      const { team } = await auth.authorizeProject(req, 'feature_flag:read');
       const page = pageParams(req);
       const activeParam = req.query.get('active');
       if (activeParam !== null && activeParam !== '' && activeParam !== 'true' && activeParam !== 'false') {
@@ -90,7 +84,7 @@ export function createFeatureFlagsApi(deps: DefinitionsApiDeps) {
     },
 
     async create(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'feature_flag:write');
+      const { caller, team } = await auth.authorizeProject(req, 'feature_flag:write');
       const body = parseJsonBody(req);
       const flag = await asBadRequest(
         () =>
@@ -107,7 +101,7 @@ export function createFeatureFlagsApi(deps: DefinitionsApiDeps) {
     },
 
     async retrieve(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'feature_flag:read');
+      const { team } = await auth.authorizeProject(req, 'feature_flag:read');
       const flag = await findFlag(db, team.id, idParam(req, 'flagId'));
       if (!flag) throw new NotFoundError();
       return json(200, flagJson(flag, await cohortNames(team.id)));
@@ -115,7 +109,7 @@ export function createFeatureFlagsApi(deps: DefinitionsApiDeps) {
 
     /** PATCH (partial) and PUT (full: `key` required). */
     async update(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'feature_flag:write');
+      const { caller, team } = await auth.authorizeProject(req, 'feature_flag:write');
       const id = idParam(req, 'flagId');
       const flag = await save(caller, team, id, parseJsonBody(req), req.method === 'PATCH');
       await changed(team.id);
@@ -124,7 +118,7 @@ export function createFeatureFlagsApi(deps: DefinitionsApiDeps) {
 
     /** DELETE: a soft delete, as PATCH {"deleted": true}; the key becomes free. */
     async destroy(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'feature_flag:write');
+      const { caller, team } = await auth.authorizeProject(req, 'feature_flag:write');
       const id = idParam(req, 'flagId');
       const current = await findFlag(db, team.id, id);
       if (!current) throw new NotFoundError();
@@ -137,7 +131,7 @@ export function createFeatureFlagsApi(deps: DefinitionsApiDeps) {
 
     /** GET …/feature_flags/:flagId/versions/ — every saved version, newest first, whole. */
     async versions(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'feature_flag:read');
+      const { team } = await auth.authorizeProject(req, 'feature_flag:read');
       const id = idParam(req, 'flagId');
       if (!(await findFlag(db, team.id, id))) throw new NotFoundError();
       const page = pageParams(req);
@@ -147,7 +141,7 @@ export function createFeatureFlagsApi(deps: DefinitionsApiDeps) {
 
     /** GET …/feature_flags/:flagId/activity/ — PostHog's activity log (`limit`, `page`), changes per save. */
     async activity(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'activity_log:read');
+      const { team } = await auth.authorizeProject(req, 'activity_log:read');
       const id = idParam(req, 'flagId');
       if (!(await findFlag(db, team.id, id))) throw new NotFoundError();
       const limit = pageParams(req, 10).limit;

@@ -16,7 +16,7 @@ import {
 } from '../insights/insight-variable-repository';
 import type { Database } from '../ports/database';
 import { INSIGHT_VARIABLE_TYPES, type InsightVariableType } from '../query/types';
-import { resolveProject, requireScope, type ApiAuthenticator, type ApiCaller } from './auth';
+import type { ApiAuthenticator } from './auth';
 import { asBadRequest, pageLinks, pageParams } from './definition-helpers';
 import { parseJsonBody } from './request';
 
@@ -84,12 +84,6 @@ function valuesOf(type: InsightVariableType, value: unknown): unknown[] | null {
 export function createInsightVariablesApi(deps: { db: Database; auth: ApiAuthenticator }) {
   const { db, auth } = deps;
 
-  async function project(req: HttpRequest, scope: string): Promise<{ caller: ApiCaller; team: Team }> {
-    const caller = await auth.authenticate(req);
-    requireScope(caller, scope);
-    return { caller, team: await resolveProject(db, caller, req.params?.id) };
-  }
-
   async function own(req: HttpRequest, team: Team): Promise<InsightVariableRecord> {
     const found = await findInsightVariable(db, team.id, req.params?.variableId ?? '');
     if (!found) throw new NotFoundError();
@@ -115,14 +109,14 @@ export function createInsightVariablesApi(deps: { db: Database; auth: ApiAuthent
 
   return {
     async list(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'insight_variable:read');
+      const { team } = await auth.authorizeProject(req, 'insight_variable:read');
       const page = pageParams(req, 500);
       const { count, variables } = await listInsightVariables(db, team.id, page);
       return json(200, { count, ...pageLinks(req, page, count), results: variables.map(insightVariableJson) });
     },
 
     async create(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'insight_variable:write');
+      const { caller, team } = await auth.authorizeProject(req, 'insight_variable:write');
       const fields = fieldsOf(parseJsonBody(req));
       const codeName = codeNameOf(fields.name);
       if (codeName === '') throw invalid('name', 'name must contain a letter or a digit (the code name is made of them).');
@@ -133,19 +127,19 @@ export function createInsightVariablesApi(deps: { db: Database; auth: ApiAuthent
     },
 
     async retrieve(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'insight_variable:read');
+      const { team } = await auth.authorizeProject(req, 'insight_variable:read');
       return json(200, insightVariableJson(await own(req, team)));
     },
 
     async update(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'insight_variable:write');
+      const { team } = await auth.authorizeProject(req, 'insight_variable:write');
       const current = await own(req, team);
       await updateInsightVariable(db, team.id, current.id, fieldsOf(parseJsonBody(req), current));
       return json(200, insightVariableJson((await findInsightVariable(db, team.id, current.id))!));
     },
 
     async destroy(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'insight_variable:write');
+      const { team } = await auth.authorizeProject(req, 'insight_variable:write');
       const current = await own(req, team);
       await deleteInsightVariable(db, team.id, current.id);
       return { status: 204 };

@@ -18,7 +18,7 @@ import {
 } from '../insights/insight-repository';
 import type { Database } from '../ports/database';
 import { refreshModeOf, type QueryScope, type QueryService, type RefreshMode } from '../query/query-service';
-import { resolveProject, requireScope, type ApiAuthenticator, type ApiCaller } from './auth';
+import type { ApiAuthenticator, ApiCaller } from './auth';
 import { idParam, pageLinks, pageParams, userJson } from './definition-helpers';
 import { queryScopeOf } from './query-api';
 import { parseJsonBody } from './request';
@@ -126,12 +126,6 @@ function queryField(body: Record<string, unknown>): Record<string, unknown> | nu
 export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; queries: QueryService }) {
   const { db, auth } = deps;
 
-  async function project(req: HttpRequest, scope: string): Promise<{ caller: ApiCaller; team: Team }> {
-    const caller = await auth.authenticate(req);
-    requireScope(caller, scope);
-    return { caller, team: await resolveProject(db, caller, req.params?.id) };
-  }
-
   function fieldsOf(body: Record<string, unknown>, current?: InsightRecord): InsightFields {
     const query = queryField(body);
     const fields: InsightFields = {
@@ -188,7 +182,7 @@ export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; 
 
   return {
     async list(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'insight:read');
+      const { team } = await auth.authorizeProject(req, 'insight:read');
       const page = pageParams(req);
       const mode = refreshModeOf(req.query.get('refresh') ?? undefined, undefined, 'force_cache');
       const dashboard = req.query.get('dashboards') ?? req.query.get('dashboard');
@@ -211,13 +205,13 @@ export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; 
     },
 
     async create(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'insight:write');
+      const { caller, team } = await auth.authorizeProject(req, 'insight:write');
       const insight = await save(team, caller, parseJsonBody(req));
       return json(201, insightJson(insight, await insightResult(deps, await queryScopeOf(db, team), insight, 'force_cache')));
     },
 
     async retrieve(req: HttpRequest): Promise<HttpResponse> {
-      const { team } = await project(req, 'insight:read');
+      const { team } = await auth.authorizeProject(req, 'insight:read');
       const insight = await findInsight(db, team.id, idParam(req, 'insightId'));
       if (!insight || insight.deleted) throw new NotFoundError();
       const mode = refreshModeOf(req.query.get('refresh') ?? undefined, undefined, 'force_cache');
@@ -231,7 +225,7 @@ export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; 
     },
 
     async update(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'insight:write');
+      const { caller, team } = await auth.authorizeProject(req, 'insight:write');
       const current = await findInsight(db, team.id, idParam(req, 'insightId'));
       if (!current) throw new NotFoundError();
       const insight = await save(team, caller, parseJsonBody(req), current);
@@ -240,7 +234,7 @@ export function createInsightsApi(deps: { db: Database; auth: ApiAuthenticator; 
 
     /** DELETE: a soft delete, as PATCH {"deleted": true}. */
     async destroy(req: HttpRequest): Promise<HttpResponse> {
-      const { caller, team } = await project(req, 'insight:write');
+      const { caller, team } = await auth.authorizeProject(req, 'insight:write');
       const current = await findInsight(db, team.id, idParam(req, 'insightId'));
       if (!current) throw new NotFoundError();
       if (!current.deleted) await save(team, caller, { deleted: true }, current);

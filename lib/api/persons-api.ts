@@ -1,15 +1,12 @@
 import { listPersons } from '../clickhouse/person-queries';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
-import { resolveProject, requireScope } from './auth';
 import type { DataApiDeps } from './events-api';
 import { intParam } from './request';
 
 /** GET /api/projects/:id/persons/ — persons with their distinct ids, optionally by `distinct_id`. */
 export function createPersonsApi(deps: DataApiDeps) {
   return async function listPersonsHandler(req: HttpRequest): Promise<HttpResponse> {
-    const caller = await deps.auth.authenticate(req);
-    requireScope(caller, 'person:read');
-    const team = await resolveProject(deps.db, caller, req.params?.id);
+    const { team } = await deps.auth.authorizeProject(req, 'person:read');
     const limit = intParam(req, 'limit', 100, 1, 1000);
     const offset = intParam(req, 'offset', 0, 0, 10_000_000);
     const distinctId = req.query.get('distinct_id');

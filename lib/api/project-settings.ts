@@ -8,7 +8,7 @@ import { updateTeamSettings, type Team } from '../accounts/accounts-repository';
 import { BadRequestError, NotFoundError } from '../http/errors';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import type { Sql } from '../ports/database';
-import { resolveProject, requireScope, type ApiAuthenticator } from './auth';
+import type { ApiAuthenticator } from './auth';
 import { parseJsonBody } from './request';
 
 export interface ProjectSettingsSection {
@@ -99,9 +99,7 @@ export function createProjectUpdate(deps: {
   readonly view: (team: Team) => Record<string, unknown>;
 }) {
   return async (req: HttpRequest): Promise<HttpResponse> => {
-    const caller = await deps.auth.authenticate(req);
-    requireScope(caller, 'project:write');
-    const team = await resolveProject(deps.db, caller, req.params?.id);
+    const { team } = await deps.auth.authorizeProject(req, 'project:write');
     const body = parseJsonBody(req);
     const owner = (field: string) => deps.sections.find((s) => s.fields.includes(field));
     const unknown = Object.keys(body).find((field) => !owner(field));

@@ -4,7 +4,7 @@ import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import type { Sql } from '../ports/database';
 import { queryScopeOf } from '../query/query-scope';
 import { refreshModeOf, type QueryService } from '../query/query-service';
-import { resolveProject, requireScope, type ApiAuthenticator } from './auth';
+import type { ApiAuthenticator } from './auth';
 import { parseJsonBody } from './request';
 
 const QUERY_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -28,11 +28,7 @@ function clientQueryIdOf(value: unknown): string | undefined {
 export function createQueryApi(deps: { db: Sql; auth: ApiAuthenticator; queries: QueryService }) {
   const { db, auth, queries } = deps;
 
-  async function project(req: HttpRequest): Promise<Team> {
-    const caller = await auth.authenticate(req);
-    requireScope(caller, 'query:read');
-    return resolveProject(db, caller, req.params?.id);
-  }
+  const project = async (req: HttpRequest): Promise<Team> => (await auth.authorizeProject(req, 'query:read')).team;
 
   function queryIdParam(req: HttpRequest): string {
     const id = req.params?.queryId ?? '';

@@ -10,7 +10,7 @@ import { PARTS_PREFIX, RETENTION_PERIODS_DAYS, isBlockOf, sessionPrefix } from '
 import { blockLines } from '../replay/block-writer';
 import { deleteRecordingRows, getRecording, listBlocks, listRecordings, type RecordingSummary, type ReplayTopology } from '../replay/recording-queries';
 import { isValidSessionId } from '../replay/session-id';
-import { ApiAuthenticator, resolveProject, requireScope } from './auth';
+import { ApiAuthenticator } from './auth';
 import { recordingFiltersOf } from './session-recordings-filters';
 
 export interface SessionRecordingsApiDeps {
@@ -72,11 +72,7 @@ export function createSessionRecordingsApi(deps: SessionRecordingsApiDeps) {
   const auth = deps.auth ?? new ApiAuthenticator(deps.db);
   const now = deps.now ?? (() => new Date());
 
-  async function project(req: HttpRequest, scope: string): Promise<Team> {
-    const caller = await auth.authenticate(req);
-    requireScope(caller, scope);
-    return resolveProject(deps.db, caller, req.params?.id);
-  }
+  const project = async (req: HttpRequest, scope: string): Promise<Team> => (await auth.authorizeProject(req, scope)).team;
 
   async function recordingOf(req: HttpRequest, team: Team): Promise<RecordingSummary> {
     const sessionId = req.params?.sessionId ?? '';
