@@ -1,3 +1,4 @@
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
@@ -33,6 +34,18 @@ export function startKinesalite(): Promise<Emulator> {
 
 export function startDynalite(): Promise<Emulator> {
   return listen(dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }));
+}
+
+/** The table DynamoDbKvStore works on (string partition key `pk`), as the data stack creates it. */
+export async function createKeyValueTable(client: DynamoDBClient, table: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
 }
 
 export async function startS3rver(): Promise<Emulator> {

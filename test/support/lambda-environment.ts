@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -17,7 +17,7 @@ import { DynamoDbKvStore } from '../../lib/adapters/aws/dynamodb-kv-store';
 import type { BlobStore } from '../../lib/ports/blob-store';
 import type { Database } from '../../lib/ports/database';
 import type { KeyValueStore } from '../../lib/ports/key-value-store';
-import { TEST_CREDENTIALS, TEST_REGION, startDynalite, startKinesalite, startS3rver, type Emulator } from './aws-emulators';
+import { TEST_CREDENTIALS, TEST_REGION, createKeyValueTable, startDynalite, startKinesalite, startS3rver, type Emulator } from './aws-emulators';
 import { testChdbDir } from './chdb';
 import { DataApiServer } from './data-api-server';
 import { TEST_DATABASE_URL, createTestSchema, type TestSchema } from './postgres-server';
@@ -88,14 +88,7 @@ export async function startLambdaEnvironment(label: string): Promise<LambdaEnvir
 
     await Promise.all([
       ...Object.values(streams).map((name) => createStream(kinesis, name)),
-      dynamo.send(
-        new CreateTableCommand({
-          TableName: table,
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      ),
+      createKeyValueTable(dynamo, table),
       s3.send(new CreateBucketCommand({ Bucket: bucket })),
     ]);
 

@@ -3,7 +3,7 @@
  * (S3) behind it, on dynalite and s3rver, and the query statuses and results that need it.
  */
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BlobSpillingCache } from '../../../lib/adapters/blob-spilling-cache';
 import { DynamoDbKvStore } from '../../../lib/adapters/aws/dynamodb-kv-store';
@@ -14,7 +14,7 @@ import type { QueryDispatcher, QueryJob } from '../../../lib/ports/query-dispatc
 import { QueryService, type QueryScope } from '../../../lib/query/query-service';
 import { QUERY_RESULTS_PREFIX } from '../../../lib/query/query-state';
 import type { QueryRunner } from '../../../lib/query/types';
-import { TEST_CREDENTIALS, TEST_REGION, startDynalite, startS3rver, type Emulator } from '../../support/aws-emulators';
+import { TEST_CREDENTIALS, TEST_REGION, createKeyValueTable, startDynalite, startS3rver, type Emulator } from '../../support/aws-emulators';
 import { openTestStore } from '../../support/chdb';
 
 let dynalite: Emulator;
@@ -36,14 +36,7 @@ beforeAll(async () => {
   const client = { region: TEST_REGION, credentials: TEST_CREDENTIALS };
   dynamo = new DynamoDBClient({ ...client, endpoint: dynalite.endpoint });
   s3 = createS3Client({ ...client, endpoint: s3rver.endpoint });
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createKeyValueTable(dynamo, table);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   kvCache = new KeyValueCache(new DynamoDbKvStore({ table, client: dynamo, consistentRead: true }));
   blobs = new S3BlobStore({ bucket, client: s3 });

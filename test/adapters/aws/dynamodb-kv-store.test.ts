@@ -1,7 +1,7 @@
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbKvStore } from '../../../lib/adapters/aws/dynamodb-kv-store';
 import { KeyValueCache } from '../../../lib/adapters/key-value-cache';
-import { TEST_CREDENTIALS, TEST_REGION, startDynalite, type Emulator } from '../../support/aws-emulators';
+import { TEST_CREDENTIALS, TEST_REGION, createKeyValueTable, startDynalite, type Emulator } from '../../support/aws-emulators';
 
 let dynalite: Emulator;
 let client: DynamoDBClient;
@@ -17,14 +17,7 @@ function storeAt(start = Date.UTC(2026, 10, 23, 12, 0, 0, 500)) {
 beforeAll(async () => {
   dynalite = await startDynalite();
   client = new DynamoDBClient({ endpoint: dynalite.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createKeyValueTable(client, table);
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbKvStore } from '../../../lib/adapters/aws/dynamodb-kv-store';
 import { FileKeyValueStore } from '../../../lib/adapters/local/file-key-value-store';
 import { addStaticCohortMembers, insertCohort, removeStaticCohortMembers } from '../../../lib/flags/cohort-repository';
@@ -14,7 +14,7 @@ import { personUuidFor } from '../../../lib/persons/person-uuid';
 import { processPersons } from '../../../lib/persons/process-persons';
 import type { Database } from '../../../lib/ports/database';
 import type { KeyValueStore } from '../../../lib/ports/key-value-store';
-import { TEST_CREDENTIALS, TEST_REGION, startDynalite } from '../../support/aws-emulators';
+import { TEST_CREDENTIALS, TEST_REGION, createKeyValueTable, startDynalite } from '../../support/aws-emulators';
 import { createTestPglite } from '../../support/pglite';
 import { insertTestTeam } from '../../support/teams';
 
@@ -35,9 +35,7 @@ async function openDynamo(): Promise<Opened> {
   const dynalite = await startDynalite();
   const client = new DynamoDBClient({ endpoint: dynalite.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
   const table = `hedgerow-kv-${Date.now().toString(36)}`;
-  await client.send(
-    new CreateTableCommand({ TableName: table, AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }),
-  );
+  await createKeyValueTable(client, table);
   return { kv: new DynamoDbKvStore({ table, client }), close: async () => (client.destroy(), dynalite.stop()) };
 }
 
