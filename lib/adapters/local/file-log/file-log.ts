@@ -136,7 +136,8 @@ export class FileLog implements EventBus {
 
   private async storeCheckpoint(file: string, checkpoint: Checkpoint): Promise<void> {
     try {
-      await fsp.mkdir(path.dirname(file), { recursive: true });
+      // The folder exists once a position was stored.
+      if (checkpoint.stored === undefined) await fsp.mkdir(path.dirname(file), { recursive: true });
       while (checkpoint.stored !== checkpoint.latest) {
         const offset = checkpoint.latest;
         await fsp.writeFile(`${file}.tmp`, JSON.stringify({ offset }));
