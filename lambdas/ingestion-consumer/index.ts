@@ -31,8 +31,8 @@ const consumer = (async () => {
     deadLetters,
     logger,
     metrics: new EmfMetrics(),
-    // A failed projection fails the team's records, so the platform retries them.
-    onPersonsChanged: (teamId, rows) => projectPersons(kv, teamId, rows),
+    // A failed projection fails the team's records (and rolls back their person changes), so the platform retries them.
+    projectPersons: (teamId, rows) => projectPersons(kv, teamId, rows),
   });
 })();
 

@@ -4,6 +4,7 @@ import type { DeadLetterStore } from '../dead-letters/dead-letter-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { GroupTypeCache } from '../persons/process-groups';
+import type { PersonChanges } from '../persons/process-persons';
 import type { BatchHandler, BusRecord, EventBus, StreamRecord } from '../ports/bus';
 import type { Database } from '../ports/database';
 import type { StepResult } from './pipeline/step-result';
@@ -22,9 +23,17 @@ export interface IngestionConsumerDeps {
   readonly deadLetters: DeadLetterStore;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** Called with each team's person, distinct-id and group changes and merges (the flags projection on AWS). */
-  readonly onPersonsChanged?: (teamId: number, rows: Pick<TeamBatchOutcome, 'persons' | 'distinctIds' | 'groups' | 'merges'>) => Promise<void>;
+  /**
+   * Writes each team's person, distinct-id and group changes and merges elsewhere (the flags
+   * projection on AWS). Person changes are written before they are committed (processPersons:
+   * a failed write rolls them back), group changes after (a retry recomputes those).
+   */
+  readonly projectPersons?: (teamId: number, rows: PersonsChanged) => Promise<void>;
+  /** Told of each team's changes once they are committed (the local /flags cache). */
+  readonly onPersonsChanged?: (teamId: number, rows: PersonsChanged) => Promise<void>;
 }
+
+type PersonsChanged = Pick<TeamBatchOutcome, 'persons' | 'distinctIds' | 'groups' | 'merges'>;
 
 interface Item {
   readonly record: StreamRecord;
@@ -42,6 +51,8 @@ const SOURCE = 'ingestion-consumer';
  *
  * Poison records go to the dead-letter store; records whose team could not be processed are
  * reported as failed (the platform retries them); a failed write of the output fails the batch.
+ * Person and distinct-id rows go to `events_processed` before their transaction commits: a retry
+ * of the same events changes nothing, so rows put after the commit could be lost.
  */
 export function createIngestionConsumer(deps: IngestionConsumerDeps): BatchHandler {
   const parseRecord = createParseRecordStep();
@@ -64,6 +75,13 @@ export function createIngestionConsumer(deps: IngestionConsumerDeps): BatchHandl
         time: new Date().toISOString(),
       });
     }
+  }
+
+  /** Inside the persons transaction (see processPersons). */
+  async function emitPersonChanges(teamId: number, changes: PersonChanges): Promise<void> {
+    const people = packLines(`${teamId}:persons`, [...changes.persons.map(personLine), ...changes.distinctIds.map(distinctIdLine)]);
+    if (people.records.length > 0) await deps.bus.put('events_processed', people.records);
+    if (deps.projectPersons) await deps.projectPersons(teamId, { ...changes, groups: [] });
   }
 
   return async function handleBatch(batch) {
@@ -100,7 +118,8 @@ export function createIngestionConsumer(deps: IngestionConsumerDeps): BatchHandl
     for (const [teamId, teamItems] of byTeam) {
       let outcome;
       try {
-        outcome = await processTeam(teamId, teamItems.flatMap((i) => i.events));
+        outcome = await processTeam(teamId, teamItems.flatMap((i) => i.events), (changes) => emitPersonChanges(teamId, changes));
+        if (deps.projectPersons && outcome.groups.length) await deps.projectPersons(teamId, { persons: [], distinctIds: [], merges: [], groups: outcome.groups });
         if (deps.onPersonsChanged && (outcome.persons.length || outcome.distinctIds.length || outcome.groups.length)) {
           await deps.onPersonsChanged(teamId, outcome);
         }
@@ -124,12 +143,7 @@ export function createIngestionConsumer(deps: IngestionConsumerDeps): BatchHandl
           await settle({ type: 'dlq', reason: 'row_too_large' }, { ...item.record, kinesis: { ...item.record.kinesis, data: Buffer.from(line).toString('base64') } }, 1);
         }
       }
-      const people = packLines(`${teamId}:persons`, [
-        ...outcome.persons.map(personLine),
-        ...outcome.distinctIds.map(distinctIdLine),
-        ...outcome.groups.map(groupLine),
-      ]);
-      output.push(...people.records);
+      output.push(...packLines(`${teamId}:groups`, outcome.groups.map(groupLine)).records);
       deps.metrics.increment('ingestion_events_processed', {}, outcome.events.length);
     }
 

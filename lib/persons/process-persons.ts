@@ -33,6 +33,9 @@ export interface PersonMerge {
   readonly into: string;
 }
 
+/** What a batch changed: the rows ClickHouse needs, and the merges. */
+export type PersonChanges = Pick<PersonsOutcome, 'persons' | 'distinctIds' | 'merges'>;
+
 /** Another writer created a mapping this batch meant to create: the batch is retried. */
 export class ConcurrentPersonChangeError extends Error {
   constructor(message: string) {
@@ -48,12 +51,18 @@ const DELETE_VERSION_BUMP = 100;
  * Person processing for one team's events in one transaction: lock the ids, load their persons,
  * apply the events in memory (PersonBatch), write what changed, and return the person-on-events
  * columns for each event plus the rows ClickHouse needs.
+ *
+ * `beforeCommit` gets the changes, when there are any, inside the transaction: whatever it writes
+ * elsewhere is written before the changes are committed, and if it throws they are rolled back.
+ * A retry of the same events would find nothing left to change, so changes written after the
+ * commit could be lost; written before it, they are at worst written twice.
  */
 export async function processPersons(
   db: Database,
   teamId: number,
   inputs: readonly PersonEventInput[],
   noPerson?: NoPersonCache,
+  beforeCommit?: (changes: PersonChanges) => Promise<void>,
 ): Promise<PersonsOutcome> {
   const ids = [...new Set(inputs.flatMap((i) => (i.mergeFrom === undefined ? [i.distinctId] : [i.distinctId, i.mergeFrom])))];
   const needsWrites = inputs.some((i) => i.processPerson);
@@ -127,6 +136,7 @@ export async function processPersons(
     for (const p of changed) persons.push(personRow(p, versions.get(p.dbId!) ?? p.version + 1));
 
     await recordPersonlessIds(tx, teamId, [...batch.personlessIds]);
+    if (beforeCommit && (persons.length || distinctIds.length || merges.length)) await beforeCommit({ persons, distinctIds, merges });
     return { events, persons, distinctIds, merges, personless: [...batch.personlessIds] };
   });
   noPerson?.delete(teamId, outcome.distinctIds.map((d) => d.distinct_id));

@@ -23,7 +23,8 @@ import { insertTestTeam } from '../support/teams';
 /**
  * Merges through the ingestion consumer ($identify, $create_alias, $merge_dangerously): the merged
  * person's static cohort memberships and hash-key overrides move to the survivor in Postgres, in
- * the merge's transaction, and the consumer's projection (onPersonsChanged, as on AWS) follows.
+ * the merge's transaction, and the consumer's projection (projectPersons, as on AWS) follows, written
+ * before the merge commits: a projection that fails rolls the merge back, and the retry projects it.
  */
 const staticCohort = { name: null, description: '', filters: null, is_static: true, deleted: false };
 let cohorts = 0;
@@ -40,6 +41,7 @@ describe.each([
   let ingest: BatchHandler;
   const merges: PersonMerge[] = [];
   const projected = () => new ProjectedFlagDataSource(kv);
+  let failProjections = 0;
 
   beforeAll(async () => {
     db = await open();
@@ -53,7 +55,8 @@ describe.each([
       deadLetters: { write: async () => undefined, list: async () => [] },
       logger: silentLogger,
       metrics: new MemoryMetrics(),
-      onPersonsChanged: async (team, rows) => {
+      projectPersons: async (team, rows) => {
+        if (failProjections > 0 && failProjections--) throw new Error('DynamoDB is unreachable');
         merges.push(...rows.merges);
         await projectPersons(kv, team, rows);
       },
@@ -66,6 +69,7 @@ describe.each([
   beforeEach(async () => {
     ({ teamId, token } = await insertTestTeam(db));
     merges.length = 0;
+    failProjections = 0;
   });
 
   async function send(distinctId: string, event: Partial<CapturedEvent>): Promise<void> {
@@ -132,5 +136,18 @@ describe.each([
     await send('other-3', { event: '$identify', properties: {} });
     await send('main-3', { event: '$merge_dangerously', properties: { alias: 'other-3' } });
     await expectMerged('other-3', 'main-3', personUuidFor(teamId, 'main-3'), cohorts);
+  });
+
+  it('a merge whose projection fails is rolled back, and its retry merges and projects it', async () => {
+    const cohorts = await twoPersonsWithFlagData('anon-4', 'user-4');
+    failProjections = 1;
+    const batch = kinesisBatchOf(capturedRecord({ teamId, token }, 'user-4', [{ event: '$identify', properties: { $anon_distinct_id: 'anon-4' } }]));
+    expect((await ingest(batch)).batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0].kinesis.sequenceNumber }]);
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int4 AS n FROM posthog_person WHERE team_id = $1', [teamId]);
+    expect(Number(rows[0].n)).toBe(2); // not merged yet
+    expect(merges).toEqual([]);
+
+    expect((await ingest(batch)).batchItemFailures).toEqual([]);
+    await expectMerged('anon-4', 'user-4', personUuidFor(teamId, 'user-4'), cohorts);
   });
 });

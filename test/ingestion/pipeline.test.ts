@@ -11,7 +11,7 @@ import { silentLogger } from '../../lib/observability/logger';
 import { MemoryMetrics } from '../../lib/observability/metrics';
 import { personUuidFor } from '../../lib/persons/person-uuid';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
-import type { BatchHandler, StreamBatch } from '../../lib/ports/bus';
+import type { BatchHandler, EventBus, StreamBatch } from '../../lib/ports/bus';
 import type { Database } from '../../lib/ports/database';
 import { capturedRecord, kinesisBatchOf } from '../support/captured-records';
 import { openTestStore } from '../support/chdb';
@@ -142,6 +142,28 @@ describe('ingestion consumer → events_processed → ClickHouse loader', () => 
     await run(batch);
     await run(batch);
     expect((await events("event LIKE 'dup-%'")).map((r) => r.event)).toEqual(['dup-a', 'dup-b']);
+  });
+
+  it('keeps the person rows of a batch whose event rows failed to go out: the retry, which changes no person, lands the events', async () => {
+    let failEventPuts = 1;
+    const bus: EventBus = {
+      put: async (stream, records) => {
+        if (records.some((r) => Buffer.from(r.data).includes('\nE\t')) && failEventPuts > 0 && failEventPuts--) throw new Error('Kinesis is unreachable');
+        return log.put(stream, records);
+      },
+      close: async () => undefined,
+    };
+    const flaky = createIngestionConsumer({ db, bus, teams: new TeamDirectory(db), deadLetters, logger: silentLogger, metrics });
+    const batch = kinesisBatchOf(record('user-put', [{ event: 'put-retried', $set: { email: 'put@a.test' } }]));
+    await expect(flaky(batch)).rejects.toThrow('Kinesis is unreachable');
+    expect(await flaky(batch)).toEqual({ batchItemFailures: [] });
+    await run(kinesisBatchOf()); // loads what the two attempts put
+
+    expect((await events("event = 'put-retried'")).map((r) => JSON.parse(r.person_properties))).toEqual([{ email: 'put@a.test' }]);
+    const persons = await store.query<{ properties: string }>('SELECT properties FROM person FINAL WHERE team_id = {t:Int64} AND id = {id:UUID}', {
+      params: { t: teamId, id: personUuidFor(teamId, 'user-put') },
+    });
+    expect(persons.map((p) => JSON.parse(p.properties))).toEqual([{ email: 'put@a.test' }]);
   });
 
   it('dead-letters a poison record while the rest of the batch lands', async () => {
