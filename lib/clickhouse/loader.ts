@@ -78,21 +78,13 @@ function joinLines(rows: readonly Buffer[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Drops the events whose (team, uuid) ClickHouse already holds. */
+/** Drops the events whose (team, uuid) ClickHouse already holds (`event_uuids`: the last seven days). */
 async function withoutStoredEvents(store: AnalyticsStore, rows: ProcessedLines['events']): Promise<ProcessedLines['events']> {
   if (rows.length === 0) return rows;
-  let from = rows[0].timestamp;
-  let to = rows[0].timestamp;
-  for (const r of rows) {
-    if (r.timestamp < from) from = r.timestamp;
-    if (r.timestamp > to) to = r.timestamp;
-  }
   // (The alias must not be `uuid`: ClickHouse resolves aliases in WHERE, and `uuid IN` would compare strings.)
   const stored = await store.query<{ team_id: string | number; id: string }>(
-    `SELECT team_id, toString(uuid) AS id FROM events
-      WHERE team_id IN {teams:Array(Int64)} AND timestamp >= {from:DateTime64(6, 'UTC')} AND timestamp <= {to:DateTime64(6, 'UTC')}
-        AND uuid IN {uuids:Array(UUID)}`,
-    { params: { teams: [...new Set(rows.map((r) => r.teamId))], from, to, uuids: rows.map((r) => r.uuid) } },
+    'SELECT team_id, toString(uuid) AS id FROM event_uuids WHERE team_id IN {teams:Array(Int64)} AND uuid IN {uuids:Array(UUID)}',
+    { params: { teams: [...new Set(rows.map((r) => r.teamId))], uuids: rows.map((r) => r.uuid) } },
   );
   if (stored.length === 0) return rows;
   const seen = new Set(stored.map((s) => `${Number(s.team_id)}:${s.id}`));

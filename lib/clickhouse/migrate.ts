@@ -1,5 +1,7 @@
 import type { AnalyticsStore } from '../ports/analytics-store';
 import {
+  EVENT_UUIDS,
+  EVENT_UUIDS_MV,
   STATIC_COHORT_TABLES,
   TABLES,
   clusterDdl,
@@ -20,7 +22,7 @@ export interface ClickHouseMigration {
   readonly tables: readonly TableSpec[];
   /** Created after the tables. */
   readonly views?: readonly MaterializedViewSpec[];
-  /** Changes to existing tables (idempotent statements), run after the views. */
+  /** Changes to existing tables, run after the views (each statement safe to repeat). */
   readonly alter?: (topology: ClickHouseTopology) => string[];
 }
 
@@ -30,7 +32,17 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
   // Tables created by version 1 since have these columns already; this adds them to older ones.
   { version: 3, name: 'materialized_event_properties', tables: [], alter: materializedPropertyColumns },
   { version: 4, name: 'person_static_cohort', tables: STATIC_COHORT_TABLES },
+  { version: 5, name: 'event_uuids', tables: [EVENT_UUIDS], views: [EVENT_UUIDS_MV], alter: eventUuidsBackfill },
 ];
+
+/**
+ * The uuids of the events inserted in the last seven days before the view existed. Repeating it
+ * (or overlapping the view) only adds rows that say the same thing.
+ */
+function eventUuidsBackfill({ cluster, database = 'default' }: ClickHouseTopology): string[] {
+  const db = cluster ? `${database}.` : '';
+  return [`INSERT INTO ${db}event_uuids (team_id, uuid, inserted_at) SELECT team_id, uuid, _timestamp FROM ${db}events WHERE _timestamp > now() - INTERVAL 7 DAY`];
+}
 
 /** ALTERs adding the materialized event properties (on a cluster: the data table, and the Distributed one). */
 function materializedPropertyColumns({ cluster, database = 'default' }: ClickHouseTopology): string[] {

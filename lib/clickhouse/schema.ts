@@ -184,6 +184,23 @@ export const PERSON_STATIC_COHORT: TableSpec = {
   orderBy: '(team_id, cohort_id, person_id)',
 };
 
+/**
+ * The team and uuid of every event inserted in the last seven days (longer than a record stays on
+ * a stream), kept by a materialized view on `events` (migration 5). The loader looks a batch's
+ * uuids up here: the primary key finds them in a few granules (UUIDv7s sort by time), where the
+ * `events` table would have to read the uuids of the whole day. Sharded by uuid for inserts
+ * through its Distributed table; the view writes to the data table of the event's own shard.
+ */
+export const EVENT_UUIDS: TableSpec = {
+  name: 'event_uuids',
+  columns: ['team_id Int64', 'uuid UUID', 'inserted_at DateTime DEFAULT now()'],
+  engine: ['MergeTree'],
+  orderBy: '(team_id, uuid)',
+  ttl: 'inserted_at + INTERVAL 7 DAY',
+  settings: 'index_granularity = 1024',
+  shardBy: 'cityHash64(uuid)',
+};
+
 /** Static cohort membership (migration 4). */
 export const STATIC_COHORT_TABLES: readonly TableSpec[] = [PERSON_STATIC_COHORT];
 
@@ -198,6 +215,13 @@ export interface MaterializedViewSpec {
   readonly target: TableSpec;
   readonly select: string;
 }
+
+export const EVENT_UUIDS_MV: MaterializedViewSpec = {
+  name: 'event_uuids_mv',
+  source: EVENTS,
+  target: EVENT_UUIDS,
+  select: 'SELECT team_id, uuid FROM {source}',
+};
 
 function tail(spec: TableSpec): string {
   return [

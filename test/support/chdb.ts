@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrateClickHouse } from '../../lib/clickhouse/migrate';
 import { REPLAY_TABLES } from '../../lib/clickhouse/replay-schema';
-import { STATIC_COHORT_TABLES, TABLES } from '../../lib/clickhouse/schema';
+import { EVENT_UUIDS, STATIC_COHORT_TABLES, TABLES } from '../../lib/clickhouse/schema';
 import { openAnalyticsStore } from '../../lib/platform/ports';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 
@@ -13,7 +13,7 @@ import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 export async function openTestStore(): Promise<AnalyticsStore> {
   const store = await openAnalyticsStore({ kind: 'chdb', dir: testChdbDir() });
   await migrateClickHouse(store);
-  for (const table of [...TABLES, ...REPLAY_TABLES, ...STATIC_COHORT_TABLES]) await store.command(`TRUNCATE TABLE IF EXISTS ${table.name}`);
+  for (const table of [...TABLES, ...REPLAY_TABLES, ...STATIC_COHORT_TABLES, EVENT_UUIDS]) await store.command(`TRUNCATE TABLE IF EXISTS ${table.name}`);
   return store;
 }
 
