@@ -79,10 +79,9 @@ export class ClickHouseStore implements AnalyticsStore {
 
   /** INSERT … FORMAT JSONEachRow of ready lines, with its settings in the SQL or the request. */
   private async exec(table: string, lines: string | Uint8Array, settings: Record<string, string | number>): Promise<void> {
-    tableName(table);
     const inSql = this.options.settingsInSql && Object.keys(settings).length > 0;
     const result = await this.client.exec({
-      query: `INSERT INTO ${table}${inSql ? ` SETTINGS ${settingsClause(settings)}` : ''} FORMAT JSONEachRow`,
+      query: `INSERT INTO ${tableName(table)}${inSql ? ` SETTINGS ${settingsClause(settings)}` : ''} FORMAT JSONEachRow`,
       values: Readable.from([lines]),
       ...(inSql ? {} : { clickhouse_settings: settings as ClickHouseSettings }),
     });
@@ -136,6 +135,7 @@ export function createClickHouseClient(server: ClickHouseServer, extra: ClickHou
   });
 }
 
+/** The table name, checked: it is written into the INSERT as it is. */
 function tableName(table: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(table)) throw new RangeError(`Not a table name: ${table}`);
   return table;
