@@ -1,7 +1,7 @@
 import { BadRequestError } from '../http/errors';
 import type { HttpRequest } from '../http/types';
 import type { AnalyticsStore } from '../ports/analytics-store';
-import { addWall, type WallUnit } from '../query/filters/zoned-time';
+import { addWall, RELATIVE_DATE_UNITS } from '../query/filters/zoned-time';
 import { COMPARISONS, RECORDING_METRICS, type Comparison, type MetricPredicate, type RecordingFilters, type RecordingMetric } from '../replay/recording-queries';
 import { intParam } from './request';
 
@@ -81,12 +81,11 @@ export async function recordingFiltersOf(req: HttpRequest, store: AnalyticsStore
 }
 
 const RELATIVE = /^-(\d{1,6})([Mhdwmy])$/;
-const RELATIVE_UNITS: Record<string, WallUnit> = { M: 'minute', h: 'hour', d: 'day', w: 'week', m: 'month', y: 'year' };
 
 /** ISO 8601, or PostHog's relative `-3d` style. */
 export function dateOf(value: string, name: string, now: Date): Date {
   const rel = RELATIVE.exec(value.trim());
-  if (rel) return addWall(now, RELATIVE_UNITS[rel[2]], -Number(rel[1]));
+  if (rel) return addWall(now, RELATIVE_DATE_UNITS[rel[2]], -Number(rel[1]));
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw new BadRequestError('invalid_input', `${name} must be an ISO 8601 date or a relative date like -3d.`, name);
   return date;

@@ -15,23 +15,24 @@ import { BadRequestError } from '../../http/errors';
 import type { FilterScope } from './property-filters';
 import { seriesSql } from './series';
 import { TEAM_ID } from './sql-params';
-import { addWall, type WallUnit } from './zoned-time';
+import { addWall, RELATIVE_DATE_UNITS, type WallUnit } from './zoned-time';
 
 const COUNT_OPERATORS: Record<string, string> = { gte: '>=', gt: '>', lte: '<=', lt: '<', exact: '=', eq: '=' };
-const UNITS: Record<string, WallUnit> = { h: 'hour', d: 'day', w: 'week', m: 'month', y: 'year' };
+/** The `time_interval`s a behavioural filter takes. */
+const TIME_INTERVALS: readonly WallUnit[] = ['hour', 'day', 'week', 'month', 'year'];
 
 function windowStart(filter: Record<string, unknown>, now: Date, field: string): Date {
   const explicit = filter.explicit_datetime;
   if (typeof explicit === 'string' && explicit !== '') {
     const relative = /^-(\d+)([hdwmy])$/.exec(explicit);
-    if (relative) return addWall(now, UNITS[relative[2]], -Number(relative[1]));
+    if (relative) return addWall(now, RELATIVE_DATE_UNITS[relative[2]], -Number(relative[1]));
     const date = new Date(explicit);
     if (Number.isNaN(date.getTime())) throw new BadRequestError('invalid_input', `${field}.explicit_datetime must be like -30d or a date.`, `${field}.explicit_datetime`);
     return date;
   }
   const value = Number(filter.time_value);
   const unit = String(filter.time_interval ?? '') as WallUnit;
-  if (!Number.isInteger(value) || value < 0 || !Object.values(UNITS).includes(unit)) {
+  if (!Number.isInteger(value) || value < 0 || !TIME_INTERVALS.includes(unit)) {
     throw new BadRequestError('invalid_input', `${field} needs time_value (a whole number) and time_interval (hour, day, week, month, year).`, `${field}.time_interval`);
   }
   return addWall(now, unit, -value);

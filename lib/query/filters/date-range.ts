@@ -9,7 +9,7 @@
 import { BadRequestError } from '../../http/errors';
 import type { QueryContext } from '../types';
 import { type SqlParams, TEAM_ID, TZ } from './sql-params';
-import { addWall, formatDay, formatLabel, fromWall, INTERVALS, type Interval, toWall, truncateWall, type WallUnit } from './zoned-time';
+import { addWall, formatDay, formatLabel, fromWall, INTERVALS, type Interval, RELATIVE_DATE_UNITS, toWall, truncateWall, type WallUnit } from './zoned-time';
 
 export interface DateRangeInput {
   readonly date_from?: string | null;
@@ -29,7 +29,6 @@ export interface ResolvedRange {
   readonly labels: readonly string[];
 }
 
-const UNITS: Record<string, WallUnit> = { s: 'second', M: 'minute', h: 'hour', d: 'day', w: 'week', m: 'month', q: 'quarter', y: 'year' };
 const RELATIVE = /^(-?\d+)?([sMhdwmqy])(Start|End)?$/;
 const ABSOLUTE = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 /** Beyond this many buckets a query is refused (a year of hours is 8,760). */
@@ -55,7 +54,7 @@ interface ParsedDate {
 export function parseDate(value: string, nowWall: Date, tz: string, field: string): ParsedDate {
   const rel = RELATIVE.exec(value);
   if (rel) {
-    const unit = UNITS[rel[2]];
+    const unit = RELATIVE_DATE_UNITS[rel[2]];
     const wall = addWall(nowWall, unit, rel[1] ? Number(rel[1]) : 0);
     return { wall, hasTime: unit === 'hour' || unit === 'minute' || unit === 'second', edge: rel[3] ? { unit, which: rel[3] as 'Start' | 'End' } : undefined };
   }
@@ -176,7 +175,7 @@ export function previousRange(range: ResolvedRange, tz: string, compareTo?: stri
   if (compareTo) {
     const rel = RELATIVE.exec(compareTo);
     if (!rel || !rel[1] || rel[3]) throw new BadRequestError('invalid_input', `compareFilter.compare_to must look like -1w, got "${compareTo}".`, 'compareFilter.compare_to');
-    const unit = UNITS[rel[2]];
+    const unit = RELATIVE_DATE_UNITS[rel[2]];
     const n = Number(rel[1]);
     shift = (wall) => addWall(wall, unit, n);
   } else if (range.interval === 'month') {

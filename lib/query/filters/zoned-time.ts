@@ -80,6 +80,9 @@ export function truncateWall(wall: Date, unit: Interval | 'year' | 'quarter' | '
 
 export type WallUnit = Interval | 'year' | 'quarter' | 'second';
 
+/** The unit letters of PostHog's relative dates (`-7d`, `-3M`, `mStart`); each parser's pattern says which it takes. */
+export const RELATIVE_DATE_UNITS: Readonly<Record<string, WallUnit>> = { s: 'second', M: 'minute', h: 'hour', d: 'day', w: 'week', m: 'month', q: 'quarter', y: 'year' };
+
 export function addWall(wall: Date, unit: WallUnit, n: number): Date {
   const d = wall;
   const y = d.getUTCFullYear();
