@@ -33,10 +33,12 @@ export interface LoadResult {
 }
 
 interface Connection {
-  readonly socket: net.Socket;
+  socket: net.Socket;
   /** Start times (hrtime ns) of the requests written and not yet answered, in order. */
   readonly pending: bigint[];
   buffer: Buffer;
+  /** The server closed it (an idle keep-alive connection past the server's timeout): reopened when next used. */
+  closed: boolean;
 }
 
 /** The length of the first complete response in `buffer` and its status, or undefined if incomplete. */
@@ -73,13 +75,9 @@ export async function runOpenLoopLoad(options: LoadOptions): Promise<LoadResult>
   let allAnswered: (() => void) | undefined;
   const idle: Connection[] = [];
   const connections: Connection[] = [];
-  for (let i = 0; i < (options.connections ?? 32); i++) {
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect(port, url.hostname, () => resolve(s));
-      s.once('error', reject);
-    });
+  const open = (c: Connection) => {
+    const socket = net.connect(port, url.hostname);
     socket.setNoDelay(true);
-    const c: Connection = { socket, pending: [], buffer: Buffer.alloc(0) };
     socket.on('data', (data: Buffer) => {
       c.buffer = c.buffer.length > 0 ? Buffer.concat([c.buffer, data]) : data;
       for (let response = parseResponse(c.buffer); response; response = parseResponse(c.buffer)) {
@@ -91,11 +89,33 @@ export async function runOpenLoopLoad(options: LoadOptions): Promise<LoadResult>
         if (--outstanding === 0) allAnswered?.();
       }
     });
+    // An error is followed by 'close'; the requests still waiting there are lost and count as failed.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      if (c.socket !== socket) return;
+      c.closed = true;
+      c.buffer = Buffer.alloc(0);
+      failed += c.pending.length;
+      outstanding -= c.pending.splice(0).length;
+      if (outstanding === 0) allAnswered?.();
+    });
+    c.socket = socket;
+    c.closed = false;
+    return socket;
+  };
+  for (let i = 0; i < (options.connections ?? 32); i++) {
+    const c: Connection = { socket: new net.Socket(), pending: [], buffer: Buffer.alloc(0), closed: true };
+    const socket = open(c);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
     connections.push(c);
     idle.push(c);
   }
   const send = (i: number) => {
     const c = idle.pop() ?? connections.reduce((a, b) => (b.pending.length < a.pending.length ? b : a));
+    if (c.closed) open(c);
     outstanding++;
     c.pending.push(process.hrtime.bigint());
     c.socket.write(head(options.body(i)));

@@ -38,4 +38,26 @@ describe('the open-loop load generator of the latency benchmarks', () => {
       server.close();
     }
   });
+
+  it('reopens a connection the server closed, instead of waiting for its answer forever', async () => {
+    let connections = 0;
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      // Every other answer closes its connection (as a server does with an idle keep-alive connection).
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', ...(++requests % 2 === 0 ? { connection: 'close' } : {}) }).end('{}'));
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const r = await runOpenLoopLoad({ url: `http://127.0.0.1:${port}/`, body: () => '{}', rate: 100, seconds: 0.3, connections: 2 });
+      expect(r.sent).toBe(30);
+      expect(r.failed).toBe(0);
+      expect(r.latencies).toHaveLength(30);
+      expect(connections).toBeGreaterThanOrEqual(2 + 14); // all but the last closed one reopened
+    } finally {
+      server.close();
+    }
+  });
 });
