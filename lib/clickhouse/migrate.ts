@@ -1,5 +1,6 @@
 import type { AnalyticsStore } from '../ports/analytics-store';
 import {
+  COLUMNS_FROM_PROPERTIES_DDL,
   EVENT_UUIDS,
   EVENT_UUIDS_MV,
   STATIC_COHORT_TABLES,
@@ -33,7 +34,24 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
   { version: 3, name: 'materialized_event_properties', tables: [], alter: materializedPropertyColumns },
   { version: 4, name: 'person_static_cohort', tables: STATIC_COHORT_TABLES },
   { version: 5, name: 'event_uuids', tables: [EVENT_UUIDS], views: [EVENT_UUIDS_MV], alter: eventUuidsBackfill },
+  // Tables created by version 1 since compute them so already; this changes older ones.
+  { version: 6, name: 'columns_from_one_properties_parse', tables: [], alter: columnsFromOnePropertiesParse },
 ];
+
+/**
+ * The columns computed from `properties` take their values from one parse of it (schema.ts). Only
+ * the expressions change: rows already stored keep their values (no mutation), which are the same.
+ * On a cluster the Distributed table copied the data table's expressions when it was created
+ * (the materialized properties added later are plain columns there).
+ */
+function columnsFromOnePropertiesParse({ cluster, database = 'default' }: ClickHouseTopology): string[] {
+  const modify = (ddl: readonly string[]) => ddl.map((d) => `MODIFY COLUMN ${d}`).join(', ');
+  if (!cluster) return [`ALTER TABLE events ${modify(COLUMNS_FROM_PROPERTIES_DDL)}`];
+  return [
+    `ALTER TABLE ${database}.sharded_events ON CLUSTER '${cluster}' ${modify(COLUMNS_FROM_PROPERTIES_DDL)}`,
+    `ALTER TABLE ${database}.events ON CLUSTER '${cluster}' ${modify(COLUMNS_FROM_PROPERTIES_DDL.filter((d) => !d.startsWith('`mat_')))}`,
+  ];
+}
 
 /**
  * The uuids of the events inserted in the last seven days before the view existed. Repeating it
