@@ -63,23 +63,35 @@ export function createIngestionConsumer(deps: IngestionConsumerDeps): BatchHandl
     if (result.type === 'drop') {
       deps.metrics.increment('ingestion_events_dropped', { drop_cause: result.reason }, events);
     } else if (result.type === 'dlq') {
-      deps.metrics.increment('ingestion_dead_letters', { reason: result.reason });
-      deps.logger.warn('record sent to the dead-letter store', { reason: result.reason, sequenceNumber: record.kinesis.sequenceNumber });
-      await deps.deadLetters.write({
-        source: SOURCE,
-        reason: result.reason,
-        error: result.error instanceof Error ? result.error.message : result.error === undefined ? undefined : String(result.error),
-        partitionKey: record.kinesis.partitionKey,
-        sequenceNumber: record.kinesis.sequenceNumber,
-        data: record.kinesis.data,
-        time: new Date().toISOString(),
-      });
+      const { partitionKey, sequenceNumber, data } = record.kinesis;
+      await deadLetter(result.reason, { error: result.error, partitionKey, sequenceNumber, data });
     }
+  }
+
+  async function deadLetter(reason: string, letter: { error?: unknown; partitionKey?: string; sequenceNumber?: string; data: string }): Promise<void> {
+    const { error, ...rest } = letter;
+    deps.metrics.increment('ingestion_dead_letters', { reason });
+    deps.logger.warn('record sent to the dead-letter store', { reason, sequenceNumber: rest.sequenceNumber });
+    await deps.deadLetters.write({
+      source: SOURCE,
+      reason,
+      error: error instanceof Error ? error.message : error === undefined ? undefined : String(error),
+      ...rest,
+      time: new Date().toISOString(),
+    });
+  }
+
+  /** Output rows too large for one bus record: kept in the dead-letter store (to be replayed by hand), not dropped. */
+  async function deadLetterRows(reason: string, partitionKey: string, lines: readonly string[], sequenceNumber?: string): Promise<void> {
+    for (const line of lines) await deadLetter(reason, { partitionKey, sequenceNumber, data: Buffer.from(line).toString('base64') });
   }
 
   /** Inside the persons transaction (see processPersons). */
   async function emitPersonChanges(teamId: number, changes: PersonChanges): Promise<void> {
-    const people = packLines(`${teamId}:persons`, [...changes.persons.map(personLine), ...changes.distinctIds.map(distinctIdLine)]);
+    const key = `${teamId}:persons`;
+    const people = packLines(key, [...changes.persons.map(personLine), ...changes.distinctIds.map(distinctIdLine)]);
+    // A person row over the record limit (~1 MB of properties) misses ClickHouse until a later version fits.
+    await deadLetterRows('person_row_too_large', key, people.oversized);
     if (people.records.length > 0) await deps.bus.put('events_processed', people.records);
     if (deps.projectPersons) await deps.projectPersons(teamId, { ...changes, groups: [] });
   }
@@ -139,11 +151,11 @@ export function createIngestionConsumer(deps: IngestionConsumerDeps): BatchHandl
         }
         const packed = packLines(partitionKeyOf(item.captured.token, item.captured.distinct_id), lines);
         output.push(...packed.records);
-        for (const line of packed.oversized) {
-          await settle({ type: 'dlq', reason: 'row_too_large' }, { ...item.record, kinesis: { ...item.record.kinesis, data: Buffer.from(line).toString('base64') } }, 1);
-        }
+        await deadLetterRows('row_too_large', item.record.kinesis.partitionKey, packed.oversized, item.record.kinesis.sequenceNumber);
       }
-      output.push(...packLines(`${teamId}:groups`, outcome.groups.map(groupLine)).records);
+      const groups = packLines(`${teamId}:groups`, outcome.groups.map(groupLine));
+      output.push(...groups.records);
+      await deadLetterRows('group_row_too_large', `${teamId}:groups`, groups.oversized);
       deps.metrics.increment('ingestion_events_processed', {}, outcome.events.length);
     }
 

@@ -174,6 +174,29 @@ describe('ingestion consumer → events_processed → ClickHouse loader', () => 
     expect(await events("event = 'after-poison'")).toHaveLength(1);
   });
 
+  it('dead-letters the rows too large for a bus record (an event row, a person row) instead of dropping them', async () => {
+    const before = letters.length;
+    const big = (c: string) => c.repeat(350_000);
+    // One person gathers ~1.05 MB of properties: the second and third event rows (their
+    // person_properties included) and the person row pass the 1 MB record limit.
+    const result = await run(kinesisBatchOf(record('user-big', [{ event: 'big-1', $set: { a: big('a') } }, { event: 'big-2', $set: { b: big('b') } }, { event: 'big-3', $set: { c: big('c') } }])));
+    expect(result.batchItemFailures).toEqual([]);
+    const added = letters.slice(before);
+    expect(added.map((l) => l.reason).sort()).toEqual(['person_row_too_large', 'row_too_large', 'row_too_large']);
+    const person = added.find((l) => l.reason === 'person_row_too_large')!;
+    expect(person.partitionKey).toBe(`${teamId}:persons`);
+    const line = Buffer.from(person.data, 'base64').toString('utf8');
+    expect(line.startsWith('P\t')).toBe(true);
+    const row = JSON.parse(line.slice(2)) as { id: string; properties: string };
+    expect(row.id).toBe(personUuidFor(teamId, 'user-big'));
+    expect(Object.keys(JSON.parse(row.properties)).sort()).toEqual(['a', 'b', 'c']);
+    expect(metrics.get('ingestion_dead_letters', { reason: 'person_row_too_large' })).toBe(1);
+    // The first event fits and lands; Postgres holds the whole person.
+    expect((await events("event LIKE 'big-%'")).map((r) => r.event)).toEqual(['big-1']);
+    const stored = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM posthog_person WHERE team_id = $1 AND properties ? 'c'", [teamId]);
+    expect(stored.rows[0]!.n).toBe(1);
+  });
+
   it('drops the records of an unknown team and counts the drop cause', async () => {
     await run(kinesisBatchOf(record('ghost', [{ event: 'ghost-event' }], { team_id: 999_999 })));
     expect(metrics.get('ingestion_events_dropped', { drop_cause: 'unknown_team' })).toBe(1);
