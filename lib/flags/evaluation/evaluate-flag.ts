@@ -105,24 +105,43 @@ export function evaluateFlag(flag: FeatureFlag, state: EvaluationState): FlagEva
   }
 
   // 3. Release conditions, variant overrides first (stable), original indexes kept.
-  const indexed = (filters.groups ?? []).map((condition, index) => ({ condition, index }));
-  const ordered = [...indexed.filter((c) => c.condition.variant), ...indexed.filter((c) => !c.condition.variant)];
-  let best: { code: FlagReasonCode; index: number | null } | undefined;
-  const note = (code: FlagReasonCode, index: number) => {
-    if (!best || REASON_SCORE[best.code] <= REASON_SCORE[code]) best = { code, index };
-  };
-  for (const { condition, index } of ordered) {
+  let bestCode: FlagReasonCode | undefined;
+  let bestIndex: number | null = null;
+  for (const { condition, index } of orderedConditions(flag)) {
     const aggregation = aggregationOf(flag, condition);
     const subject = aggregation === null ? person : groupSubject(aggregation, state);
+    let code: FlagReasonCode;
     if (!subject) {
       // A group condition without its group, or device bucketing without a device id: skipped.
-      note(aggregation === null ? 'out_of_rollout_bound' : 'no_group_type', index);
-      continue;
+      code = aggregation === null ? 'out_of_rollout_bound' : 'no_group_type';
+    } else {
+      const outcome = evaluateCondition(flag, condition, subject, aggregation, state);
+      if (outcome === 'match') return result(flag, true, matchedVariant(flag, condition, subject), 'condition_match', index);
+      code = outcome === 'out_of_rollout' ? 'out_of_rollout_bound' : 'no_condition_match';
     }
-    const outcome = evaluateCondition(flag, condition, subject, aggregation, state);
-    if (outcome === 'match') return result(flag, true, matchedVariant(flag, condition, subject), 'condition_match', index);
-    note(outcome === 'out_of_rollout' ? 'out_of_rollout_bound' : 'no_condition_match', index);
-    if (outcome === 'out_of_rollout' && filters.early_exit) break;
+    // The best-scoring reason seen; a later one of the same score wins.
+    if (bestCode === undefined || REASON_SCORE[bestCode] <= REASON_SCORE[code]) {
+      bestCode = code;
+      bestIndex = index;
+    }
+    if (code === 'out_of_rollout_bound' && subject && filters.early_exit) break;
   }
-  return result(flag, false, null, best?.code ?? 'no_condition_match', best?.index ?? null);
+  return result(flag, false, null, bestCode ?? 'no_condition_match', bestIndex);
+}
+
+/**
+ * A flag's release conditions in evaluation order, variant overrides first (stable), each with
+ * its index in `filters.groups`. Kept per flag object: definitions are immutable snapshots, and
+ * /flags evaluates every flag on every request.
+ */
+const conditionOrder = new WeakMap<FeatureFlag, readonly { readonly condition: FlagCondition; readonly index: number }[]>();
+
+function orderedConditions(flag: FeatureFlag): readonly { readonly condition: FlagCondition; readonly index: number }[] {
+  let ordered = conditionOrder.get(flag);
+  if (!ordered) {
+    const indexed = (flag.filters.groups ?? []).map((condition, index) => ({ condition, index }));
+    ordered = [...indexed.filter((c) => c.condition.variant), ...indexed.filter((c) => !c.condition.variant)];
+    conditionOrder.set(flag, ordered);
+  }
+  return ordered;
 }
