@@ -21,8 +21,15 @@ const INSERT_CHUNK = 20_000;
  * uuid — a redelivered batch, or an SDK retry) are skipped, and person, distinct-id and group rows
  * are versioned (ReplacingMergeTree), so a repeated row changes nothing. Any insert failure fails
  * the batch, which the platform retries.
+ *
+ * The stored uuids are read from `event_uuids`, which a materialized view fills as `events` is
+ * inserted into. The two tables' parts are committed one after the other, so a process killed
+ * between them (chDB runs inside ours) leaves events whose uuids `event_uuids` lacks; that batch
+ * is redelivered first after the restart. So a loader's first batch, and every batch after one
+ * that held stored events, also looks the rest up in `events` itself (the day's uuids: slower).
  */
 export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
+  let recovering = true;
   const insert = async (table: string, rows: readonly Buffer[]) => {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) await deps.store.insertJsonLines(table, joinLines(rows.slice(i, i + INSERT_CHUNK)));
   };
@@ -56,7 +63,8 @@ export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
       warnings.push(...parsed.warnings);
     }
 
-    const fresh = await withoutStoredEvents(deps.store, [...events.values()]);
+    const fresh = await withoutStoredEvents(deps.store, [...events.values()], recovering);
+    recovering = fresh.length < events.size;
     await insert('events', fresh.map((e) => e.row));
     await insert('person', persons);
     await insert('person_distinct_id2', distinctIds.map((d) => d.row));
@@ -78,14 +86,37 @@ function joinLines(rows: readonly Buffer[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Drops the events whose (team, uuid) ClickHouse already holds (`event_uuids`: the last seven days). */
-async function withoutStoredEvents(store: AnalyticsStore, rows: ProcessedLines['events']): Promise<ProcessedLines['events']> {
+/**
+ * Drops the events whose (team, uuid) ClickHouse already holds: those `event_uuids` holds (the
+ * last seven days), and with `inEvents` those `events` holds in the rows' time range.
+ */
+async function withoutStoredEvents(store: AnalyticsStore, rows: ProcessedLines['events'], inEvents: boolean): Promise<ProcessedLines['events']> {
   if (rows.length === 0) return rows;
   // (The alias must not be `uuid`: ClickHouse resolves aliases in WHERE, and `uuid IN` would compare strings.)
   const stored = await store.query<{ team_id: string | number; id: string }>(
     'SELECT team_id, toString(uuid) AS id FROM event_uuids WHERE team_id IN {teams:Array(Int64)} AND uuid IN {uuids:Array(UUID)}',
-    { params: { teams: [...new Set(rows.map((r) => r.teamId))], uuids: rows.map((r) => r.uuid) } },
+    { params: { teams: teamsOf(rows), uuids: rows.map((r) => r.uuid) } },
   );
+  const fresh = without(rows, stored);
+  if (!inEvents || fresh.length === 0) return fresh;
+  let from = fresh[0]!.timestamp;
+  let to = from;
+  for (const r of fresh) {
+    if (r.timestamp < from) from = r.timestamp;
+    if (r.timestamp > to) to = r.timestamp;
+  }
+  const inTable = await store.query<{ team_id: string | number; id: string }>(
+    `SELECT team_id, toString(uuid) AS id FROM events
+      WHERE team_id IN {teams:Array(Int64)} AND timestamp >= {from:DateTime64(6, 'UTC')} AND timestamp <= {to:DateTime64(6, 'UTC')}
+        AND uuid IN {uuids:Array(UUID)}`,
+    { params: { teams: teamsOf(fresh), from, to, uuids: fresh.map((r) => r.uuid) } },
+  );
+  return without(fresh, inTable);
+}
+
+const teamsOf = (rows: ProcessedLines['events']) => [...new Set(rows.map((r) => r.teamId))];
+
+function without(rows: ProcessedLines['events'], stored: readonly { team_id: string | number; id: string }[]): ProcessedLines['events'] {
   if (stored.length === 0) return rows;
   const seen = new Set(stored.map((s) => `${Number(s.team_id)}:${s.id}`));
   return rows.filter((r) => !seen.has(`${r.teamId}:${r.uuid.toLowerCase()}`));

@@ -5,6 +5,7 @@
  */
 import { createClickHouseLoader } from '../../lib/clickhouse/loader';
 import { CLICKHOUSE_MIGRATIONS, migrationStatements } from '../../lib/clickhouse/migrate';
+import { EVENT_UUIDS_MV, singleNodeViewDdl } from '../../lib/clickhouse/schema';
 import { eventLine, packLines } from '../../lib/ingestion/processed-records';
 import { silentLogger } from '../../lib/observability/logger';
 import { MemoryMetrics } from '../../lib/observability/metrics';
@@ -23,6 +24,7 @@ const uuid = (n: number) => `0190a000-0000-7000-8000-${n.toString(16).padStart(1
 const row = (n: number) =>
   JSON.stringify({ uuid: uuid(n), event: 'e', properties: '{}', timestamp: '2026-11-30 10:00:00.000000', team_id: TEAM, distinct_id: 'd', created_at: '2026-11-30 10:00:00.000000', person_id: uuid(0) });
 const processed = (...ns: number[]) => packLines('k', ns.map((n) => eventLine(TEAM, uuid(n), '2026-11-30 10:00:00.000000', row(n)))).records.map((r) => Buffer.from(r.data).toString());
+const uuidsOf = async (n: number) => Number((await store.query<{ c: string }>('SELECT count() AS c FROM event_uuids WHERE uuid = {u:UUID}', { params: { u: uuid(n) } }))[0].c);
 const countOf = async (n: number) => Number((await store.query<{ c: string }>('SELECT count() AS c FROM events WHERE uuid = {u:UUID}', { params: { u: uuid(n) } }))[0].c);
 
 it('the backfill lets the loader skip events inserted before the view existed', async () => {
@@ -30,11 +32,28 @@ it('the backfill lets the loader skip events inserted before the view existed', 
   await store.insertJsonLines('events', `${row(1)}\n`); // an event from before migration 5
   const v5 = CLICKHOUSE_MIGRATIONS.find((m) => m.version === 5)!;
   for (const statement of migrationStatements(v5)) await store.command(statement);
+  expect(await uuidsOf(1)).toBe(1);
 
   const load = createClickHouseLoader({ store, deadLetters: { write: async () => undefined, list: async () => [] }, logger: silentLogger, metrics: new MemoryMetrics() });
   await load(kinesisBatchOf(...processed(1, 2)));
   await load(kinesisBatchOf(...processed(2, 3))); // 2 again, through the view this time
   expect([await countOf(1), await countOf(2), await countOf(3)]).toEqual([1, 1, 1]);
+});
+
+it('does not store twice the events of a process killed between the events part and the event_uuids part', async () => {
+  // The state such a kill leaves: rows in `events` whose uuids `event_uuids` lacks.
+  await store.command('DROP VIEW IF EXISTS event_uuids_mv');
+  await store.insertJsonLines('events', `${row(10)}\n${row(11)}\n`);
+  await store.command(singleNodeViewDdl(EVENT_UUIDS_MV));
+  expect(await uuidsOf(10)).toBe(0);
+
+  // After the restart the same records come again, with the ones that followed.
+  const metrics = new MemoryMetrics();
+  const load = createClickHouseLoader({ store, deadLetters: { write: async () => undefined, list: async () => [] }, logger: silentLogger, metrics });
+  await load(kinesisBatchOf(...processed(10, 12)));
+  await load(kinesisBatchOf(...processed(11, 13)));
+  expect([await countOf(10), await countOf(11), await countOf(12), await countOf(13)]).toEqual([1, 1, 1, 1]);
+  expect(metrics.get('loader_events_deduplicated', {})).toBe(2);
 });
 
 it('finds a batch of recent uuids in a few granules of its primary key', async () => {
