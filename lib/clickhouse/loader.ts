@@ -25,8 +25,10 @@ const INSERT_CHUNK = 20_000;
  * The stored uuids are read from `event_uuids`, which a materialized view fills as `events` is
  * inserted into. The two tables' parts are committed one after the other, so a process killed
  * between them (chDB runs inside ours) leaves events whose uuids `event_uuids` lacks; that batch
- * is redelivered first after the restart. So a loader's first batch, and every batch after one
- * that held stored events, also looks the rest up in `events` itself (the day's uuids: slower).
+ * is redelivered first after the restart (a server that crashed there fails the insert, and the
+ * batch comes again). So a loader's first batch, every batch after a failed one and every batch
+ * after one that held stored events also looks the rest up in `events` itself (slower: the
+ * uuids of the batch's time range).
  */
 export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
   let recovering = true;
@@ -35,6 +37,16 @@ export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
   };
 
   return async function load(batch) {
+    try {
+      return await loadBatch(batch);
+    } catch (error) {
+      // The batch comes again; an insert that failed may have committed its events part only.
+      recovering = true;
+      throw error;
+    }
+  };
+
+  async function loadBatch(batch: Parameters<BatchHandler>[0]): ReturnType<BatchHandler> {
     const events = new Map<string, ProcessedLines['events'][number]>();
     const persons: Buffer[] = [];
     const distinctIds: ProcessedLines['distinctIds'] = [];
@@ -74,7 +86,7 @@ export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
     deps.metrics.increment('loader_events_inserted', {}, fresh.length);
     if (fresh.length < events.size) deps.metrics.increment('loader_events_deduplicated', {}, events.size - fresh.length);
     return { batchItemFailures: [] };
-  };
+  }
 }
 
 const NEWLINE = Buffer.from('\n');

@@ -56,6 +56,27 @@ it('does not store twice the events of a process killed between the events part 
   expect(metrics.get('loader_events_deduplicated', {})).toBe(2);
 });
 
+it('does not store twice the events of an insert that failed after its events part was committed', async () => {
+  let crash = false;
+  // A server that crashed between the two parts: the events are stored, their uuids are not, the insert fails.
+  const crashing: AnalyticsStore = Object.assign(Object.create(store) as AnalyticsStore, {
+    insertJsonLines: async (table: string, lines: string | Uint8Array) => {
+      if (table !== 'events' || !crash) return store.insertJsonLines(table, lines);
+      crash = false;
+      await store.command('DROP VIEW IF EXISTS event_uuids_mv');
+      await store.insertJsonLines(table, lines);
+      await store.command(singleNodeViewDdl(EVENT_UUIDS_MV));
+      throw new Error('Connection reset by peer');
+    },
+  });
+  const load = createClickHouseLoader({ store: crashing, deadLetters: { write: async () => undefined, list: async () => [] }, logger: silentLogger, metrics: new MemoryMetrics() });
+  await load(kinesisBatchOf(...processed(20))); // a first batch, so the loader is past its start
+  crash = true;
+  await expect(load(kinesisBatchOf(...processed(21, 22)))).rejects.toThrow('Connection reset by peer');
+  await load(kinesisBatchOf(...processed(21, 22)));
+  expect([await countOf(20), await countOf(21), await countOf(22)]).toEqual([1, 1, 1]);
+});
+
 it('finds a batch of recent uuids in a few granules of its primary key', async () => {
   await store.command(
     `INSERT INTO events (uuid, event, properties, timestamp, team_id, distinct_id, created_at, person_id)
