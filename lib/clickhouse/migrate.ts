@@ -1,6 +1,6 @@
 import type { AnalyticsStore } from '../ports/analytics-store';
 import {
-  COLUMNS_FROM_PROPERTIES_DDL,
+  EVENT_COLUMNS_FROM_PROPERTIES,
   EVENT_UUIDS,
   EVENT_UUIDS_MV,
   STATIC_COHORT_TABLES,
@@ -12,6 +12,7 @@ import {
   MATERIALIZED_EVENT_PROPERTIES,
   materializedPropertyColumn,
   materializedPropertyDdl,
+  type ColumnFromProperties,
   type MaterializedViewSpec,
   type TableSpec,
 } from './schema';
@@ -45,11 +46,11 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
  * (the materialized properties added later are plain columns there).
  */
 function columnsFromOnePropertiesParse({ cluster, database = 'default' }: ClickHouseTopology): string[] {
-  const modify = (ddl: readonly string[]) => ddl.map((d) => `MODIFY COLUMN ${d}`).join(', ');
-  if (!cluster) return [`ALTER TABLE events ${modify(COLUMNS_FROM_PROPERTIES_DDL)}`];
+  const modify = (columns: readonly ColumnFromProperties[]) => columns.map((c) => `MODIFY COLUMN ${c.ddl}`).join(', ');
+  if (!cluster) return [`ALTER TABLE events ${modify(EVENT_COLUMNS_FROM_PROPERTIES)}`];
   return [
-    `ALTER TABLE ${database}.sharded_events ON CLUSTER '${cluster}' ${modify(COLUMNS_FROM_PROPERTIES_DDL)}`,
-    `ALTER TABLE ${database}.events ON CLUSTER '${cluster}' ${modify(COLUMNS_FROM_PROPERTIES_DDL.filter((d) => !d.startsWith('`mat_')))}`,
+    `ALTER TABLE ${database}.sharded_events ON CLUSTER '${cluster}' ${modify(EVENT_COLUMNS_FROM_PROPERTIES)}`,
+    `ALTER TABLE ${database}.events ON CLUSTER '${cluster}' ${modify(EVENT_COLUMNS_FROM_PROPERTIES.filter((c) => !MATERIALIZED_EVENT_PROPERTIES.has(c.property)))}`,
   ];
 }
 

@@ -43,11 +43,20 @@ export const MATERIALIZED_EVENT_PROPERTIES: ReadonlySet<string> = new Set([
 /** The column holding a materialized event property. */
 export const materializedPropertyColumn = (key: string): string => `mat_${key}`;
 
+/** An `events` column computed from `properties` at insert, with its definition. */
+export interface ColumnFromProperties {
+  readonly column: string;
+  readonly property: string;
+  readonly type: string;
+  /** For CREATE and ALTER … MODIFY COLUMN. */
+  readonly ddl: string;
+}
+
 /**
  * Every `events` column computed from `properties` at insert: the group keys and session ids as
  * `JSONExtractString` gives them ('' when absent), the materialized properties as Nullable.
  */
-const COLUMNS_FROM_PROPERTIES: readonly { readonly column: string; readonly property: string; readonly type: string }[] = [
+const COLUMNS: readonly Omit<ColumnFromProperties, 'ddl'>[] = [
   ...['$group_0', '$group_1', '$group_2', '$group_3', '$group_4', '$session_id', '$window_id'].map((key) => ({ column: key, property: key, type: 'String' })),
   ...[...MATERIALIZED_EVENT_PROPERTIES].map((key) => ({ column: materializedPropertyColumn(key), property: key, type: 'Nullable(String)' })),
 ];
@@ -60,18 +69,18 @@ const COLUMNS_FROM_PROPERTIES: readonly { readonly column: string; readonly prop
  * 'Nullable(String)') would (test/clickhouse/materialized-properties.test.ts). Adding a column
  * here changes the tuple, so a migration then modifies every one of them.
  */
-const PROPERTIES_TUPLE = `JSONExtract(properties, 'Tuple(${COLUMNS_FROM_PROPERTIES.map((c) => `\`${c.property}\` ${c.type}`).join(', ')})')`;
+const PROPERTIES_TUPLE = `JSONExtract(properties, 'Tuple(${COLUMNS.map((c) => `\`${c.property}\` ${c.type}`).join(', ')})')`;
 
-/** The definitions of the columns computed from `properties`, for CREATE and ALTER … MODIFY COLUMN. */
-export const COLUMNS_FROM_PROPERTIES_DDL: readonly string[] = COLUMNS_FROM_PROPERTIES.map(
-  (c, i) => `\`${c.column}\` ${c.type} MATERIALIZED tupleElement(${PROPERTIES_TUPLE}, ${i + 1})`,
-);
+export const EVENT_COLUMNS_FROM_PROPERTIES: readonly ColumnFromProperties[] = COLUMNS.map((c, i) => ({
+  ...c,
+  ddl: `\`${c.column}\` ${c.type} MATERIALIZED tupleElement(${PROPERTIES_TUPLE}, ${i + 1})`,
+}));
 
 /** The column definition of a materialized event property. */
 export function materializedPropertyDdl(key: string): string {
-  const ddl = COLUMNS_FROM_PROPERTIES_DDL.find((d) => d.startsWith(`\`${materializedPropertyColumn(key)}\` `));
-  if (!ddl) throw new Error(`not a materialized event property: ${key}`);
-  return ddl;
+  const column = EVENT_COLUMNS_FROM_PROPERTIES.find((c) => c.column === materializedPropertyColumn(key));
+  if (!column) throw new Error(`not a materialized event property: ${key}`);
+  return column.ddl;
 }
 
 export const EVENTS: TableSpec = {
@@ -93,7 +102,7 @@ export const EVENTS: TableSpec = {
     "inserted_at Nullable(DateTime64(6, 'UTC')) DEFAULT now64(6)",
     '_timestamp DateTime DEFAULT now()',
     '_offset UInt64 DEFAULT 0',
-    ...COLUMNS_FROM_PROPERTIES_DDL,
+    ...EVENT_COLUMNS_FROM_PROPERTIES.map((c) => c.ddl),
   ],
   indexes: [
     'INDEX uuid_bf uuid TYPE bloom_filter GRANULARITY 4',

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { CLICKHOUSE_MIGRATIONS, migrationStatements } from '../../lib/clickhouse/migrate';
-import { COLUMNS_FROM_PROPERTIES_DDL, MATERIALIZED_EVENT_PROPERTIES } from '../../lib/clickhouse/schema';
+import { EVENT_COLUMNS_FROM_PROPERTIES, MATERIALIZED_EVENT_PROPERTIES } from '../../lib/clickhouse/schema';
 import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { openTestStore } from '../support/chdb';
 import { COLUMNS_FROM_PROPERTIES as COMPUTED, eventsDdlWithOwnExtractions } from '../support/events-ddl';
@@ -71,8 +71,8 @@ const compareComputed = (table: string, teamId: number) =>
   );
 
 it('computes every column from one parse of properties, each holding what its own extraction gives, whatever the values', async () => {
-  expect(COLUMNS_FROM_PROPERTIES_DDL).toHaveLength(COMPUTED.length);
-  for (const [i, ddl] of COLUMNS_FROM_PROPERTIES_DDL.entries()) {
+  expect(EVENT_COLUMNS_FROM_PROPERTIES).toHaveLength(COMPUTED.length);
+  for (const [i, { ddl }] of EVENT_COLUMNS_FROM_PROPERTIES.entries()) {
     expect(ddl.startsWith(`\`${COMPUTED[i]!.column}\` `)).toBe(true);
     expect(ddl).toContain(`MATERIALIZED tupleElement(JSONExtract(properties, 'Tuple(`);
   }
