@@ -24,6 +24,7 @@ export interface InsertBenchResult {
   /** CPU µs per row inserted. */
   readonly onePerRow: number;
   readonly ownPerRow: number;
+  /** One parse's CPU per row against the baseline's (× baseline). */
   readonly ratio: number;
 }
 
@@ -77,7 +78,7 @@ export async function runEventsInsertBench(options: { chunks?: number; chunkRows
     const rows = chunks * chunkRows;
     const onePerRow = cpu.events / rows;
     const ownPerRow = cpu.events_own_extractions / rows;
-    return { rows, bytesPerRow: data[0]!.length / chunkRows, onePerRow, ownPerRow, ratio: ownPerRow / onePerRow };
+    return { rows, bytesPerRow: data[0]!.length / chunkRows, onePerRow, ownPerRow, ratio: onePerRow / ownPerRow };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
