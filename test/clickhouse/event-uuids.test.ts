@@ -20,6 +20,7 @@ beforeAll(async () => {
 afterAll(() => store.close());
 
 const TEAM = 7;
+const noDeadLetters = { write: async () => undefined, list: async () => [] };
 const uuid = (n: number) => `0190a000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
 const row = (n: number) =>
   JSON.stringify({ uuid: uuid(n), event: 'e', properties: '{}', timestamp: '2026-11-30 10:00:00.000000', team_id: TEAM, distinct_id: 'd', created_at: '2026-11-30 10:00:00.000000', person_id: uuid(0) });
@@ -34,7 +35,7 @@ it('the backfill lets the loader skip events inserted before the view existed', 
   for (const statement of migrationStatements(v5)) await store.command(statement);
   expect(await uuidsOf(1)).toBe(1);
 
-  const load = createClickHouseLoader({ store, deadLetters: { write: async () => undefined, list: async () => [] }, logger: silentLogger, metrics: new MemoryMetrics() });
+  const load = createClickHouseLoader({ store, deadLetters: noDeadLetters, logger: silentLogger, metrics: new MemoryMetrics() });
   await load(kinesisBatchOf(...processed(1, 2)));
   await load(kinesisBatchOf(...processed(2, 3))); // 2 again, through the view this time
   expect([await countOf(1), await countOf(2), await countOf(3)]).toEqual([1, 1, 1]);
@@ -49,7 +50,7 @@ it('does not store twice the events of a process killed between the events part 
 
   // After the restart the same records come again, with the ones that followed.
   const metrics = new MemoryMetrics();
-  const load = createClickHouseLoader({ store, deadLetters: { write: async () => undefined, list: async () => [] }, logger: silentLogger, metrics });
+  const load = createClickHouseLoader({ store, deadLetters: noDeadLetters, logger: silentLogger, metrics });
   await load(kinesisBatchOf(...processed(10, 12)));
   await load(kinesisBatchOf(...processed(11, 13)));
   expect([await countOf(10), await countOf(11), await countOf(12), await countOf(13)]).toEqual([1, 1, 1, 1]);
@@ -69,7 +70,7 @@ it('does not store twice the events of an insert that failed after its events pa
       throw new Error('Connection reset by peer');
     },
   });
-  const load = createClickHouseLoader({ store: crashing, deadLetters: { write: async () => undefined, list: async () => [] }, logger: silentLogger, metrics: new MemoryMetrics() });
+  const load = createClickHouseLoader({ store: crashing, deadLetters: noDeadLetters, logger: silentLogger, metrics: new MemoryMetrics() });
   await load(kinesisBatchOf(...processed(20))); // a first batch, so the loader is past its start
   crash = true;
   await expect(load(kinesisBatchOf(...processed(21, 22)))).rejects.toThrow('Connection reset by peer');
