@@ -36,7 +36,7 @@ export function replayProjectSettings(deps: {
       const optIn = patch.session_recording_opt_in;
       if (optIn !== undefined && typeof optIn !== 'boolean') throw new BadRequestError('invalid_input', 'Must be a boolean.', 'session_recording_opt_in');
       const name = patch.session_recording_retention_period;
-      if (name !== undefined && (typeof name !== 'string' || !(name in RETENTION_NAMES))) {
+      if (name !== undefined && (typeof name !== 'string' || !Object.hasOwn(RETENTION_NAMES, name))) {
         throw new BadRequestError('invalid_choice', `"${String(name)}" is not a valid choice (30d, 90d, 1y, 5y).`, 'session_recording_retention_period');
       }
       const days = patch.session_recording_retention_period_days;

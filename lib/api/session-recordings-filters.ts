@@ -119,9 +119,9 @@ function predicatesOf(list: unknown[], name: string): MetricPredicate[] {
     const p = entry as Record<string, unknown> | null;
     const attr = `${name}.${i}`;
     if (!p || typeof p !== 'object' || p.type !== 'recording') throw new BadRequestError('invalid_input', 'Only recording filters (type "recording") are supported.', attr);
-    if (typeof p.key !== 'string' || !(p.key in RECORDING_METRICS)) throw new BadRequestError('invalid_input', `Unsupported recording filter key; use one of ${Object.keys(RECORDING_METRICS).join(', ')}.`, attr);
+    if (typeof p.key !== 'string' || !Object.hasOwn(RECORDING_METRICS, p.key)) throw new BadRequestError('invalid_input', `Unsupported recording filter key; use one of ${Object.keys(RECORDING_METRICS).join(', ')}.`, attr);
     const operator = (p.operator ?? 'exact') as string;
-    if (!(operator in COMPARISONS)) throw new BadRequestError('invalid_input', `Unsupported operator; use one of ${Object.keys(COMPARISONS).join(', ')}.`, attr);
+    if (!Object.hasOwn(COMPARISONS, operator)) throw new BadRequestError('invalid_input', `Unsupported operator; use one of ${Object.keys(COMPARISONS).join(', ')}.`, attr);
     return { metric: p.key as RecordingMetric, comparison: operator as Comparison, value: numberOf(Array.isArray(p.value) ? p.value[0] : p.value, attr) };
   });
 }

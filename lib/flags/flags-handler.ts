@@ -49,10 +49,10 @@ export function createFlagsHandler(deps: FlagsHandlerDeps): HttpHandler {
       .filter(([type]) => typeIndex.has(type))
       .map(([type, key]) => ({ type, index: typeIndex.get(type)!, key }));
     const needs = referencedProperties(defs.flags, defs.cohorts, request.flagKeys);
-    const personCovered = [...needs.person].every((k) => k in request.personProperties) && !needs.staticCohorts && !needs.continuity;
+    const personCovered = [...needs.person].every((k) => Object.hasOwn(request.personProperties, k)) && !needs.staticCohorts && !needs.continuity;
     const groupsToRead = groups.filter((g) => {
       const keys = needs.groups.get(g.index);
-      return keys && [...keys].some((k) => !(k in (request.groupProperties[g.type] ?? {})));
+      return keys && [...keys].some((k) => !Object.hasOwn(request.groupProperties[g.type] ?? {}, k));
     });
     let errors = false;
     let subject;

@@ -112,7 +112,7 @@ async function putIfNewer(kv: KeyValueStore, key: string, value: Versioned): Pro
 /** An override already projected (the flags function records them there) wins, as in Postgres. */
 async function addMissingOverrides(kv: KeyValueStore, key: string, stored: Record<string, string>): Promise<void> {
   const current = (await kv.get<Record<string, string>>(key)) ?? {};
-  if (Object.keys(stored).every((flag) => flag in current)) return;
+  if (Object.keys(stored).every((flag) => Object.hasOwn(current, flag))) return;
   await kv.put(key, { ...stored, ...current });
 }
 

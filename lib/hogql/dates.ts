@@ -6,6 +6,7 @@
  */
 import { call, constant, type AstNode } from './ast';
 import { fail } from './errors';
+import { lookup } from '../lookup';
 
 const UNITS: Record<string, string> = { h: 'toIntervalHour', d: 'toIntervalDay', w: 'toIntervalWeek', m: 'toIntervalMonth', q: 'toIntervalQuarter', y: 'toIntervalYear', M: 'toIntervalMinute' };
 
@@ -30,7 +31,8 @@ export function dateBound(value: unknown, timezone: string, side: 'from' | 'to')
   if (text === 'all') return null;
   const now = call('now');
   const startOf: Record<string, string> = { dStart: 'toStartOfDay', mStart: 'toStartOfMonth', yStart: 'toStartOfYear', wStart: 'toStartOfWeek' };
-  if (startOf[text]) return call('toDateTime', call(startOf[text], now), constant(timezone));
+  const start = lookup(startOf, text);
+  if (start) return call('toDateTime', call(start, now), constant(timezone));
   const relative = /^-?(\d{1,5})([hdwmqyM])$/.exec(text);
   if (relative) {
     const [, n, unit] = relative;

@@ -10,6 +10,7 @@ import { findFunction, type FunctionSpec } from './functions';
 import { valueToAst } from './values';
 import type { Scope } from './scope';
 import { printWindowExpr } from './window';
+import { lookup } from '../lookup';
 
 export interface PrinterOptions {
   readonly teamId: number;
@@ -71,7 +72,7 @@ export abstract class ExpressionPrinter {
       case 'Alias':
         return `(${this.printExpr(node.expr as AstNode, scope)} AS ${escapeIdentifier(String(node.alias))})`;
       case 'ArithmeticOperation': {
-        const fn = ARITHMETIC[String(node.op)] ?? fail(`Unsupported operator: ${String(node.op)}`);
+        const fn = lookup(ARITHMETIC, String(node.op)) ?? fail(`Unsupported operator: ${String(node.op)}`);
         return `${fn}(${this.printExpr(node.left as AstNode, scope)}, ${this.printExpr(node.right as AstNode, scope)})`;
       }
       case 'CompareOperation':
@@ -95,7 +96,7 @@ export abstract class ExpressionPrinter {
         return `tupleElement(${this.printExpr(node.tuple as AstNode, scope)}, ${index})`;
       }
       case 'TypeCast': {
-        const fn = CASTS[String(node.type_name).toLowerCase()] ?? fail(`Unsupported type: ${String(node.type_name)}`);
+        const fn = lookup(CASTS, String(node.type_name).toLowerCase()) ?? fail(`Unsupported type: ${String(node.type_name)}`);
         return `${fn}(${this.printExpr(node.expr as AstNode, scope)})`;
       }
       case 'Lambda':
@@ -191,7 +192,7 @@ export abstract class ExpressionPrinter {
       case '!~*':
         return `not(match(${l}, concat('(?i)', ${r})))`;
     }
-    const fn = COMPARE[op] ?? fail(`Unsupported operator: ${op}`);
+    const fn = lookup(COMPARE, op) ?? fail(`Unsupported operator: ${op}`);
     return `${fn}(${l}, ${r})`;
   }
 

@@ -3,6 +3,7 @@
  * column by its HogQL: `count()`, `event`, `$browser`) and in error messages.
  */
 import type { AstNode } from './ast';
+import { lookup } from '../lookup';
 
 const ARITHMETIC: Record<string, string> = { '+': 'plus', '-': 'minus', '*': 'multiply', '/': 'divide', '%': 'modulo' };
 
@@ -26,7 +27,7 @@ export function hogqlText(node: AstNode): string {
       return `${String(node.name)}${params}(${node.distinct ? 'DISTINCT ' : ''}${list(node.args)})`;
     }
     case 'ArithmeticOperation':
-      return `${ARITHMETIC[String(node.op)] ?? String(node.op)}(${hogqlText(node.left as AstNode)}, ${hogqlText(node.right as AstNode)})`;
+      return `${lookup(ARITHMETIC, String(node.op)) ?? String(node.op)}(${hogqlText(node.left as AstNode)}, ${hogqlText(node.right as AstNode)})`;
     case 'CompareOperation':
       return `${hogqlText(node.left as AstNode)} ${String(node.op)} ${hogqlText(node.right as AstNode)}`;
     case 'And':

@@ -35,7 +35,7 @@ export function legacyInsightType(f: Filters): LegacyInsightType {
   if (f.shown_as === 'Stickiness') return 'STICKINESS';
   const insight = f.insight ?? 'TRENDS';
   if (insight === 'SESSIONS') return 'TRENDS';
-  if (typeof insight === 'string' && insight in QUERY_KINDS) return insight as LegacyInsightType;
+  if (typeof insight === 'string' && Object.hasOwn(QUERY_KINDS, insight)) return insight as LegacyInsightType;
   throw new BadRequestError('invalid_input', `filters.insight must be one of ${Object.keys(QUERY_KINDS).join(', ')} (got ${JSON.stringify(insight)}).`, 'filters.insight');
 }
 

@@ -51,9 +51,9 @@ function recordingSource(stored: Partial<FlagSubject> = {}) {
   return { source, calls, overrides };
 }
 
-async function handlerWith(source: FlagDataSource) {
+async function handlerWith(source: FlagDataSource, flags: FeatureFlag[] = FLAGS) {
   const kv = memoryKv();
-  await kv.put('flag-definitions:1', { flags: FLAGS, cohorts: [], groupTypes: [], stamp: 's1' });
+  await kv.put('flag-definitions:1', { flags, cohorts: [], groupTypes: [], stamp: 's1' });
   return createFlagsHandler({
     tokens: { lookup: async (token) => (token === TOKEN ? { teamId: 1, token } : undefined) },
     definitions: new FlagDefinitionsStore({ kv }),
@@ -136,6 +136,15 @@ describe('/flags reads persons only when it must', () => {
     const res = bodyOf(await handler(post('/flags/', { token: TOKEN, distinct_id: 'u9', flag_keys_to_evaluate: ['email-flag'] }, 'v=2')));
     expect(calls[calls.length - 1]).toMatchObject({ distinctId: 'u9', person: true });
     expect(res.flags).toHaveProperty(['email-flag', 'enabled'], true);
+  });
+
+  it('reads the person for a property named like something every object inherits', async () => {
+    const inherited = flag('inherited-name', { groups: [{ properties: [{ key: 'constructor', type: 'person', value: 'x', operator: 'exact' }], rollout_percentage: 100 }] }, { id: 6 });
+    const { source, calls } = recordingSource({ personProperties: { constructor: 'x' } });
+    const handler = await handlerWith(source, [inherited]);
+    const res = bodyOf(await handler(post('/flags/', { token: TOKEN, distinct_id: 'u7', person_properties: {} }, 'v=2')));
+    expect(calls[calls.length - 1]).toMatchObject({ distinctId: 'u7', person: true });
+    expect(res.flags).toHaveProperty(['inherited-name', 'enabled'], true);
   });
 
   it('keeps an anonymous visitor bucketing on continuity flags by writing a hash-key override', async () => {

@@ -41,3 +41,20 @@ it('any value under any known key is a query or a 400, never a crash', () => {
     { numRuns: 500 },
   );
 });
+
+it('names inherited from Object.prototype are unknown values, not lookups that succeed', () => {
+  const keys = ['insight', 'date_from', 'date_to', 'interval', 'breakdown', 'breakdown_type', 'compare_to', 'period', 'retention_type', 'funnel_viz_type', 'funnel_order_type', 'funnel_window_interval_unit', 'display', 'shown_as', 'math', 'toggledLifecycles'];
+  const inherited = Object.getOwnPropertyNames(Object.prototype);
+  for (const insight of ['TRENDS', 'FUNNELS', 'RETENTION', 'PATHS', 'LIFECYCLE', 'STICKINESS']) {
+    for (const key of keys) {
+      for (const name of inherited) {
+        const events = [{ id: '$pageview', type: 'events', order: 0, math: key === 'math' ? name : undefined }, { id: 'signup', type: 'events', order: 1 }];
+        try {
+          legacyFiltersToSource({ insight, events, [key]: name });
+        } catch (e) {
+          expect(e).toBeInstanceOf(BadRequestError);
+        }
+      }
+    }
+  }
+});

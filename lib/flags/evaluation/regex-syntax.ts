@@ -5,6 +5,8 @@
  * operations, CRLF mode) is refused with `RegexUnsupported`, which the matcher treats like an
  * invalid pattern: no match for both `regex` and `not_regex`.
  */
+import { lookup } from '../../lookup';
+
 export class RegexUnsupported extends Error {}
 
 export type CharTest = (cp: number) => boolean;
@@ -170,8 +172,7 @@ export function parseRegex(pattern: string): RegexNode {
         const end = cps.indexOf(93, pos + 2);
         const body = end > 0 ? String.fromCodePoint(...cps.slice(pos + 2, end)) : '';
         const m = /^(\^?)([a-z]+):$/.exec(body);
-        if (!m || !POSIX[m[2]!]) fail('bad POSIX class');
-        const t = POSIX[m![2]!]!;
+        const t = (m && lookup(POSIX, m[2]!)) || fail('bad POSIX class');
         tests.push(m![1] ? not(t) : t);
         pos = end + 1;
         continue;

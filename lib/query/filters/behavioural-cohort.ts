@@ -16,6 +16,7 @@ import type { FilterScope } from './property-filters';
 import { seriesSql } from './series';
 import { TEAM_ID } from './sql-params';
 import { addWall, RELATIVE_DATE_UNITS, type WallUnit } from './zoned-time';
+import { lookup } from '../../lookup';
 
 const COUNT_OPERATORS: Record<string, string> = { gte: '>=', gt: '>', lte: '<=', lt: '<', exact: '=', eq: '=' };
 /** The `time_interval`s a behavioural filter takes. */
@@ -67,7 +68,7 @@ export async function behaviouralFilterSql(filter: PropertyFilter, scope: Filter
       having = '1';
       break;
     case 'performed_event_multiple': {
-      const op = COUNT_OPERATORS[String(f.operator ?? 'gte')];
+      const op = lookup(COUNT_OPERATORS, String(f.operator ?? 'gte'));
       const times = Number(f.operator_value);
       if (!op || !Number.isInteger(times) || times < 0) {
         throw new BadRequestError('invalid_input', `${field} needs operator (gte, gt, lte, lt, exact) and operator_value (a whole number).`, `${field}.operator_value`);

@@ -8,6 +8,7 @@
  * half-understood would count the wrong events. Backslash escapes (`w-1\/2`, `hover\:x`) work.
  */
 import { BadRequestError } from '../../http/errors';
+import { lookup } from '../../lookup';
 
 export type AttributeOperator = '=' | '^=' | '$=' | '*=' | 'exists';
 
@@ -106,7 +107,7 @@ class Parser {
     this.i++;
     this.skipSpace();
     const name = this.identifier();
-    const key = CHAIN_KEYS[name] ?? `attr__${name}`;
+    const key = lookup(CHAIN_KEYS, name) ?? `attr__${name}`;
     this.skipSpace();
     if (this.eat(']')) return { key, operator: 'exists', value: '' };
     const operator = (['=', '^=', '$=', '*='] as const).find((op) => this.text.startsWith(op, this.i));
@@ -123,7 +124,7 @@ class Parser {
   private pseudoClass(): AttributeTest {
     this.i++;
     const name = this.identifier().toLowerCase();
-    const positional = POSITIONAL[name];
+    const positional = lookup(POSITIONAL, name);
     if (!positional) throw this.error(`uses the pseudo-class ":${name}" (only :nth-child, :nth-of-type, :first-child and :first-of-type are supported)`);
     const [key, fixed] = positional;
     if (fixed !== null) return { key, operator: '=', value: fixed };

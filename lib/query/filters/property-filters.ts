@@ -29,6 +29,7 @@ import { selectorFilterSql } from './selector-regex';
 import { sessionFilterSql } from './session-filter';
 import { TEAM_ID, type SqlParams } from './sql-params';
 import { toWall } from './zoned-time';
+import { lookup } from '../../lookup';
 
 export interface FilterScope {
   readonly ctx: QueryContext;
@@ -76,7 +77,7 @@ export function propertyValueSql(type: string, key: string, groupTypeIndex: numb
       return jsonProperty(`${p}group${index}_properties`, key, scope.params);
     }
     case 'event_metadata': {
-      const column = METADATA[key];
+      const column = lookup(METADATA, key);
       if (!column) throw new BadRequestError('invalid_input', `${field}.key "${key}" is not an event column (${Object.keys(METADATA).join(', ')}).`, `${field}.key`);
       return `toNullable(${column.startsWith('`') || !column.includes('(') ? p + column : column})`;
     }
@@ -148,7 +149,7 @@ const ELEMENT_PATTERNS: Record<string, string> = {
 
 function elementSql(filter: PropertyFilter, scope: FilterScope, field: string, resolveDate: (v: string, f: string) => string): string {
   if (filter.key === 'selector') return selectorFilterSql(filter, `${scope.prefix ?? ''}elements_chain`, scope.params, field);
-  const pattern = ELEMENT_PATTERNS[filter.key];
+  const pattern = lookup(ELEMENT_PATTERNS, filter.key);
   if (!pattern) throw new BadRequestError('invalid_input', `${field}: element filters on "${filter.key}" are not supported yet (text, href, tag_name, selector are).`, `${field}.key`);
   const values = `extractAll(${scope.prefix ?? ''}elements_chain, ${scope.params.str(pattern)})`;
   const operator = filter.operator ?? 'exact';

@@ -16,6 +16,7 @@ import { operatorSql } from './operators';
 import { and, type FilterScope, jsonProperty, or, propertiesSql } from './property-filters';
 import { selectorSql } from './selector-regex';
 import { TEAM_ID } from './sql-params';
+import { lookup } from '../../lookup';
 
 export interface SeriesNode {
   readonly kind: 'EventsNode' | 'ActionsNode';
@@ -73,13 +74,13 @@ async function actionStepSql(step: ActionStep, scope: FilterScope, field: string
   const parts: string[] = [];
   if (step.event) parts.push(`event = ${scope.params.str(step.event)}`);
   if (step.url) {
-    const operator = MATCHING[step.url_matching ?? 'contains'] ?? 'icontains';
+    const operator = lookup(MATCHING, step.url_matching ?? 'contains') ?? 'icontains';
     const value = operator === 'icontains' ? step.url : step.url;
     parts.push(operatorSql(jsonProperty('properties', '$current_url', scope.params), { key: '$current_url', operator, value }, scope.params, `${field}.url`, resolveDate));
   }
   const element: PropertyFilter[] = [];
-  if (step.text) element.push({ key: 'text', type: 'element', value: step.text, operator: MATCHING[step.text_matching ?? 'exact'] });
-  if (step.href) element.push({ key: 'href', type: 'element', value: step.href, operator: MATCHING[step.href_matching ?? 'exact'] });
+  if (step.text) element.push({ key: 'text', type: 'element', value: step.text, operator: lookup(MATCHING, step.text_matching ?? 'exact') });
+  if (step.href) element.push({ key: 'href', type: 'element', value: step.href, operator: lookup(MATCHING, step.href_matching ?? 'exact') });
   if (step.selector) parts.push(selectorSql(step.selector, `${scope.prefix ?? ''}elements_chain`, scope.params, `${field}.selector`));
   if (step.tag_name) element.push({ key: 'tag_name', type: 'element', value: step.tag_name, operator: 'exact' });
   parts.push(await propertiesSql(element, scope, field));

@@ -44,7 +44,7 @@ export async function parseFunnel(query: Record<string, unknown>, ctx: QueryCont
   if (!['ordered', 'strict', 'unordered'].includes(order)) throw new BadRequestError('invalid_input', 'funnelsFilter.funnelOrderType must be ordered, strict or unordered.', 'funnelsFilter.funnelOrderType');
   const windowCount = filter.funnelWindowInterval ?? 14;
   const unit = String(filter.funnelWindowIntervalUnit ?? 'day');
-  if (typeof windowCount !== 'number' || !(windowCount > 0) || !(unit in UNIT_MS)) {
+  if (typeof windowCount !== 'number' || !(windowCount > 0) || !Object.hasOwn(UNIT_MS, unit)) {
     throw new BadRequestError('invalid_input', 'funnelsFilter.funnelWindowInterval must be a positive number of second/minute/hour/day/week/month.', 'funnelsFilter.funnelWindowInterval');
   }
   const range = await resolveDateRange(query.dateRange as never, parseInterval(query.interval), ctx, { from: '-7d' });

@@ -14,6 +14,7 @@ import { addWall, fromWall, type Interval, isoWithOffset, toWall, truncateWall }
 import type { QueryRunner } from '../types';
 import { objectField, runSql } from './run-sql';
 import { actorColumn } from './trends-math';
+import { lookup } from '../../lookup';
 
 const PERIODS: Record<string, Interval> = { Hour: 'hour', Day: 'day', Week: 'week', Month: 'month' };
 
@@ -44,7 +45,7 @@ export async function setupRetention(query: Record<string, unknown>, ctx: Parame
   const scope: FilterScope = { ctx, params };
   const filter = objectField(query, 'retentionFilter');
   const period = String(filter.period ?? 'Day');
-  const interval = PERIODS[period];
+  const interval = lookup(PERIODS, period);
   if (!interval) throw new BadRequestError('invalid_input', 'retentionFilter.period must be Hour, Day, Week or Month.', 'retentionFilter.period');
   const total = filter.totalIntervals ?? 8;
   if (!Number.isInteger(total) || (total as number) < 1 || (total as number) > 400) throw new BadRequestError('invalid_input', 'retentionFilter.totalIntervals must be an integer from 1 to 400.', 'retentionFilter.totalIntervals');

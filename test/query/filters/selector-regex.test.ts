@@ -66,6 +66,9 @@ describe('selectorRegex on elements chains', () => {
     ['a', ABBR, false],
     ['button.buy', ABBR, false],
     ['abbr.btnx', ABBR, true],
+    // Attribute names that every object inherits are attributes like any other.
+    ['[constructor="x"]', 'div:attr__constructor="x"nth-child="1"nth-of-type="1"', true],
+    ['[toString]', BUTTON, false],
   ])('%s on %#', (selector, chain, expected) => {
     expect(matches(selector, chain)).toBe(expected);
   });
@@ -89,7 +92,7 @@ describe('selectorRegex on elements chains', () => {
     });
   });
 
-  it.each(['', 'a + b', 'a ~ b', 'a, b', 'a:hover', 'a >', '> a', 'a[x', 'a[x~="y"]', 'a:nth-child(odd)', 'a[x="y]'])('refuses %p with a 400', (selector) => {
+  it.each(['', 'a + b', 'a ~ b', 'a, b', 'a:hover', 'a:constructor', 'a:tostring', 'a >', '> a', 'a[x', 'a[x~="y"]', 'a:nth-child(odd)', 'a[x="y]'])('refuses %p with a 400', (selector) => {
     expect(() => parseSelector(selector, 'steps[0].selector')).toThrow(BadRequestError);
   });
 

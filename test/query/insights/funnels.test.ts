@@ -124,6 +124,10 @@ describe('FunnelsQuery', () => {
     expect(result[0].days[0]).toBe('2024-01-01');
   });
 
+  it('refuses a window unit every object inherits, naming the field', async () => {
+    await expect(run({ funnelWindowInterval: 1, funnelWindowIntervalUnit: 'valueOf' })).rejects.toMatchObject({ status: 400, attr: 'funnelsFilter.funnelWindowInterval' });
+  });
+
   it('refuses a one-step funnel, naming the field', async () => {
     await expect(runFunnelsQuery({ kind: 'FunnelsQuery', series: [node('$pageview')] }, makeContext(store, { now: '2024-01-10T12:00:00Z' }))).rejects.toMatchObject({ status: 400, attr: 'series' });
   });

@@ -75,8 +75,8 @@ describe('RetentionQuery', () => {
     expect(results.map((r) => r[0].id).sort()).toEqual([personId(1), personId(2)]);
   });
 
-  it('refuses an unknown period, naming the field', async () => {
-    await expect(runRetentionQuery({ kind: 'RetentionQuery', retentionFilter: { period: 'Year' } }, ctx())).rejects.toMatchObject({ status: 400, attr: 'retentionFilter.period' });
+  it.each(['Year', 'toString', 'constructor'])('refuses the period %p, naming the field', async (period) => {
+    await expect(runRetentionQuery({ kind: 'RetentionQuery', retentionFilter: { period } }, ctx())).rejects.toMatchObject({ status: 400, attr: 'retentionFilter.period' });
   });
 });
 

@@ -242,6 +242,9 @@ describe('TrendsQuery', () => {
     // Static cohort 8 has no members in ClickHouse (person_static_cohort): it matches nobody.
     expect(await filtered([{ key: 'id', value: 8, type: 'cohort' }])).toEqual([[0, 0, 0, 0, 0, 0, 0]]);
     await expect(filtered([{ key: 'id', value: 99, type: 'cohort' }])).rejects.toMatchObject({ status: 400 });
+    // Names every object inherits are unknown keys, not table entries.
+    await expect(clicks([{ key: 'toString', value: 'x', type: 'element' }])).rejects.toMatchObject({ status: 400, attr: 'series[0].properties[0].key' });
+    await expect(filtered([{ key: 'constructor', value: 'x', type: 'event_metadata' }])).rejects.toMatchObject({ status: 400, attr: 'properties[0].key' });
     expect(await data({ series: [pageviews({ properties: [{ key: '$browser', value: 'Chrome' }] })] })).toEqual([[2, 1, 0, 0, 2, 0, 0]]);
   });
 
