@@ -29,9 +29,9 @@ export function refreshModeOf(refresh: unknown, asyncFlag: unknown, fallback: Re
 /** The query a kind wrapper (InsightVizNode, DataTableNode, …) stands for; the query itself otherwise. */
 export function unwrapQuery(query: Record<string, unknown>): Record<string, unknown> {
   let current = query;
-  for (let depth = 0; depth < 3 && WRAPPER_KINDS.has(String(current.kind)); depth++) {
+  for (let depth = 0; depth < 3 && typeof current.kind === 'string' && WRAPPER_KINDS.has(current.kind); depth++) {
     const source = current.source;
-    if (!source || typeof source !== 'object' || Array.isArray(source)) throw new BadRequestError('invalid_input', `A ${String(current.kind)} needs a source query.`, 'query.source');
+    if (!source || typeof source !== 'object' || Array.isArray(source)) throw new BadRequestError('invalid_input', `A ${current.kind} needs a source query.`, 'query.source');
     current = source as Record<string, unknown>;
   }
   return current;

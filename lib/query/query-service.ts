@@ -113,7 +113,8 @@ export class QueryService {
     const kind = (query as { kind?: unknown }).kind;
     if (typeof kind !== 'string' || kind === '') throw new BadRequestError('invalid_input', 'query.kind is required.', 'query.kind');
     const source = unwrapQuery(query as Record<string, unknown>);
-    const sourceKind = String(source.kind);
+    if (typeof source.kind !== 'string') throw new BadRequestError('invalid_input', 'query.source.kind is required.', 'query.source.kind');
+    const sourceKind = source.kind;
     const runner = Object.prototype.hasOwnProperty.call(this.options.runners, sourceKind) ? this.options.runners[sourceKind] : undefined;
     if (!runner) {
       throw new BadRequestError('unsupported_query_kind', `query.kind ${JSON.stringify(sourceKind)} is not supported. Supported kinds: ${this.kinds().join(', ') || 'none'}.`, 'query.kind');

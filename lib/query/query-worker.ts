@@ -21,7 +21,7 @@ export function createQueryWorker(deps: QueryWorkerDeps): (event: unknown) => Pr
   return async (event) => {
     const job = parseQueryJob(event);
     const outcome = await deps.queries.runJob(job, scopeLoaders(deps.db, job.teamId));
-    deps.logger?.info('query job', { teamId: job.teamId, queryId: job.queryId, kind: String(job.query.kind), outcome });
+    deps.logger?.info('query job', { teamId: job.teamId, queryId: job.queryId, kind: typeof job.query.kind === 'string' ? job.query.kind : undefined, outcome });
     return outcome;
   };
 }

@@ -18,6 +18,7 @@ import { NO_SUBJECT, type FlagDataSource } from '../../lib/flags/flag-data-sourc
 import { FlagDefinitionsStore } from '../../lib/flags/flag-definitions';
 import { createFlagsHandler } from '../../lib/flags/flags-handler';
 import { RECORDING_OFF } from '../../lib/flags/remote-config';
+import type { PropertyFilter, PropertyGroup } from '../../lib/flags/types';
 import type { HttpRequest } from '../../lib/http/types';
 import { silentLogger } from '../../lib/observability/logger';
 import type { KeyValueStore } from '../../lib/ports/key-value-store';
@@ -90,6 +91,28 @@ function divergent(flag: FlagSet['flags'][number]): boolean {
   return sortChangesOrder || Boolean(flag.filters.holdout);
 }
 
+/** Operators the server matches when the person lacks the property (contract §3.6), of those the arbitraries use. */
+const TRUE_WHEN_ABSENT = new Set(['is_not', 'not_icontains', 'not_regex', 'is_not_set']);
+
+/**
+ * Whether posthog-node may have passed over a condition the server matches: it skips a condition
+ * it cannot conclude (a property the person lacks) and takes a later one, where the server
+ * decides the skipped one, and `is_not` on a missing property matches there. Only a condition
+ * before the last can be passed over; a cohort counts when any property it names is missing.
+ */
+function passedOver(set: FlagSet, key: string, person: Person): boolean {
+  const cohorts = new Map(set.cohorts.map((c) => [c.id, c]));
+  const lacks = (filter: PropertyFilter): boolean => {
+    if (filter.type === 'cohort') return cohortLacks(cohorts.get(Number(filter.value))?.filters?.properties ?? undefined);
+    const properties = filter.type === 'group' ? (person.groupProperties.company ?? {}) : person.properties;
+    return !Object.hasOwn(properties, filter.key) && TRUE_WHEN_ABSENT.has(filter.operator ?? 'exact');
+  };
+  const cohortLacks = (group: PropertyGroup | undefined): boolean =>
+    (group?.values ?? []).some((v) => ('values' in v ? cohortLacks(v) : v.type === 'cohort' ? lacks(v) : !Object.hasOwn(person.properties, v.key)));
+  const conditions = set.flags.find((f) => f.key === key)?.filters.groups ?? [];
+  return conditions.slice(0, -1).some((c) => (c.properties ?? []).some(lacks));
+}
+
 async function ourFlags(person: Person): Promise<Record<string, string | boolean>> {
   const req: HttpRequest = {
     method: 'POST',
@@ -134,7 +157,7 @@ it('our /flags answers agree with posthog-node local evaluation wherever it deci
       for (const person of persons) {
         const [ours, theirs] = [await ourFlags(person), await sdkFlags(person)];
         for (const [key, value] of Object.entries(theirs)) {
-          if (excluded.has(key)) continue;
+          if (excluded.has(key) || passedOver(set, key, person)) continue;
           decided++;
           expect({ key, person, value: inactive.has(key) ? false : ours[key] }).toEqual({ key, person, value });
         }
@@ -143,5 +166,6 @@ it('our /flags answers agree with posthog-node local evaluation wherever it deci
     { numRuns: 400, seed: 20261129 },
   );
   // The comparison means something only if posthog-node decided a good share of the flags.
+  console.log(`agreement: ${decided} decided`);
   expect(decided).toBeGreaterThan(500);
 }, 120_000);

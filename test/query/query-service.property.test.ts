@@ -37,6 +37,11 @@ it('refresh and async either give a mode or a 400 naming the field', () => {
   );
 });
 
+it('unwrapping a query whose kind is an object with its own toString answers that query', () => {
+  const query = { kind: { toString: '' } };
+  expect(unwrapQuery(query)).toBe(query);
+});
+
 it('unwrapping any query answers an object or a 400 naming query.source', () => {
   fc.assert(
     fc.property(fc.dictionary(fc.constantFrom('kind', 'source', 'x'), fc.oneof(fc.constantFrom('InsightVizNode', 'DataTableNode', 'TrendsQuery'), fc.jsonValue())), (query) => {

@@ -151,6 +151,8 @@ describe('refresh modes and the result cache', () => {
     expect(await rejection(svc.run({ n: 1 }, scope(), { refresh: 'blocking' }))).toMatchObject({ status: 400, attr: 'query.kind' });
     expect(await rejection(svc.run('Count', scope(), { refresh: 'blocking' }))).toMatchObject({ status: 400, attr: 'query' });
     expect(await rejection(svc.run({ kind: 'toString' }, scope(), { refresh: 'blocking' }))).toMatchObject({ status: 400, attr: 'query.kind' });
+    // A kind that is no string, even one whose own toString is not a function (JSON can say so).
+    expect(await rejection(svc.run({ kind: 'DataTableNode', source: { kind: { toString: '' } } }, scope(), { refresh: 'blocking' }))).toMatchObject({ status: 400, attr: 'query.source.kind' });
     const wrapped = await svc.run({ kind: 'DataTableNode', source: { kind: 'Count', n: 9 } }, scope(), { refresh: 'blocking' });
     expect(wrapped.body.results).toEqual([[9]]);
     expect((await svc.run({ kind: 'Count', n: 9 }, scope(), { refresh: 'blocking' })).body.is_cached).toBe(true);
