@@ -5,7 +5,7 @@
  * replay-project-settings.ts. A field no section owns is refused with a 400 naming it.
  */
 import { updateTeamSettings, type Team } from '../accounts/accounts-repository';
-import { BadRequestError, NotFoundError } from '../http/errors';
+import { BadRequestError, describeValue, NotFoundError } from '../http/errors';
 import { json, type HttpRequest, type HttpResponse } from '../http/types';
 import type { Sql } from '../ports/database';
 import type { ApiAuthenticator } from './auth';
@@ -72,7 +72,7 @@ export function generalProjectSettings(db: Sql): ProjectSettingsSection {
       if (name !== undefined && (typeof name !== 'string' || name.trim() === '' || name.length > 200)) {
         throw new BadRequestError('invalid_input', 'Must be a non-empty string of at most 200 characters.', 'name');
       }
-      if (patch.timezone !== undefined && !validTimezone(patch.timezone)) throw new BadRequestError('invalid_choice', `"${String(patch.timezone)}" is not a valid time zone.`, 'timezone');
+      if (patch.timezone !== undefined && !validTimezone(patch.timezone)) throw new BadRequestError('invalid_choice', `"${describeValue(patch.timezone)}" is not a valid time zone.`, 'timezone');
       if (patch.test_account_filters !== undefined) testAccountFiltersOf(patch.test_account_filters);
       if (patch.path_cleaning_filters !== undefined) pathCleaningFiltersOf(patch.path_cleaning_filters);
     },

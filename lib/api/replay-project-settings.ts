@@ -3,7 +3,7 @@
  * `session_recording_opt_in` (boolean) and `session_recording_retention_period` ("30d" | "90d" |
  * "1y" | "5y", PostHog's field) or `session_recording_retention_period_days` (30 | 90 | 365 | 1825).
  */
-import { BadRequestError, NotFoundError } from '../http/errors';
+import { BadRequestError, describeValue, NotFoundError } from '../http/errors';
 import type { Sql } from '../ports/database';
 import { RETENTION_PERIODS_DAYS, isRetentionPeriod, type RetentionPeriodDays } from '../replay/block-key';
 import { loadTeamReplaySettings, updateTeamReplaySettings, type TeamReplaySettings } from '../replay/replay-settings';
@@ -37,7 +37,7 @@ export function replayProjectSettings(deps: {
       if (optIn !== undefined && typeof optIn !== 'boolean') throw new BadRequestError('invalid_input', 'Must be a boolean.', 'session_recording_opt_in');
       const name = patch.session_recording_retention_period;
       if (name !== undefined && (typeof name !== 'string' || !Object.hasOwn(RETENTION_NAMES, name))) {
-        throw new BadRequestError('invalid_choice', `"${String(name)}" is not a valid choice (30d, 90d, 1y, 5y).`, 'session_recording_retention_period');
+        throw new BadRequestError('invalid_choice', `"${describeValue(name)}" is not a valid choice (30d, 90d, 1y, 5y).`, 'session_recording_retention_period');
       }
       const days = patch.session_recording_retention_period_days;
       if (days !== undefined && !isRetentionPeriod(days)) {

@@ -2,6 +2,7 @@ import type { CohortFields } from './cohort-repository';
 import { isPropertyGroup, leaves } from './flag-conditions-validation';
 import type { Cohort, FeatureFlag, PropertyFilter, PropertyGroup } from './types';
 import { FILTER_OPERATORS, fail, integerId, isObject } from './validation-error';
+import { describeValue } from '../http/errors';
 
 /**
  * PostHog's rules for a cohort definition, without I/O. Dynamic cohorts are a property group
@@ -116,10 +117,10 @@ function validateLeaf(leaf: unknown, attr: string, ctx: CohortValidationContext)
   if (typeof leaf.type !== 'string' || !LEAF_TYPES.has(leaf.type)) fail(`${attr}.type`, 'Cohort filters must be person, cohort, behavioral or flag filters.');
   if (leaf.negation !== undefined && typeof leaf.negation !== 'boolean') fail(`${attr}.negation`, 'Must be a valid boolean.', 'invalid');
   const operator = leaf.operator ?? null;
-  if (operator !== null && (typeof operator !== 'string' || !FILTER_OPERATORS.has(operator))) fail(`${attr}.operator`, `"${String(operator)}" is not a valid operator.`, 'invalid_operator');
+  if (operator !== null && (typeof operator !== 'string' || !FILTER_OPERATORS.has(operator))) fail(`${attr}.operator`, `"${describeValue(operator)}" is not a valid operator.`, 'invalid_operator');
   if (leaf.type === 'cohort') {
     const id = integerId(leaf.value);
-    if (id === undefined || !ctx.cohorts.has(id)) fail(`${attr}.value`, `Cohort with id ${String(leaf.value)} does not exist`, 'cohort_does_not_exist');
+    if (id === undefined || !ctx.cohorts.has(id)) fail(`${attr}.value`, `Cohort with id ${describeValue(leaf.value)} does not exist`, 'cohort_does_not_exist');
     if (id === ctx.current?.id) fail(`${attr}.value`, 'A cohort cannot contain itself.');
     return { ...leaf, key: String(leaf.key), value: id } as PropertyFilter;
   }

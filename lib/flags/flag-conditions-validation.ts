@@ -1,5 +1,6 @@
 import type { Cohort, FeatureFlag, FlagCondition, FlagFilters, PropertyFilter, PropertyGroup } from './types';
 import { FILTER_OPERATORS, fail, integerId, isDateValue, isObject } from './validation-error';
+import { describeValue } from '../http/errors';
 
 /** What validating a flag's condition sets needs to know of the team. */
 export interface ConditionContext {
@@ -52,15 +53,15 @@ function validateProperty(p: unknown, attr: string, aggregation: number | undefi
     fail(`${attr}.type`, 'Filters are not valid (can only use group properties)');
   }
   const operator = p.operator ?? null;
-  if (operator !== null && (typeof operator !== 'string' || !FILTER_OPERATORS.has(operator))) fail(`${attr}.operator`, `"${String(operator)}" is not a valid operator.`, 'invalid_operator');
+  if (operator !== null && (typeof operator !== 'string' || !FILTER_OPERATORS.has(operator))) fail(`${attr}.operator`, `"${describeValue(operator)}" is not a valid operator.`, 'invalid_operator');
   if (type === 'flag' && operator !== 'flag_evaluates_to') fail(`${attr}.operator`, "Flag properties must use the 'flag_evaluates_to' operator");
   if ((operator === 'in' || operator === 'not_in') && type !== 'cohort') {
     fail(`${attr}.operator`, `The '${operator}' operator is only valid for cohort properties, not '${type}' properties.`, 'invalid_operator');
   }
   if (Array.isArray(p.value) && p.value.length > MAX_PROPERTY_VALUES) {
-    fail(`${attr}.value`, `Property group expressions of type ${String(p.key)} cannot contain more than ${MAX_PROPERTY_VALUES} values.`);
+    fail(`${attr}.value`, `Property group expressions of type ${describeValue(p.key)} cannot contain more than ${MAX_PROPERTY_VALUES} values.`);
   }
-  if ((operator === 'is_date_before' || operator === 'is_date_after') && !isDateValue(p.value)) fail(`${attr}.value`, `Invalid date value: ${String(p.value)}`, 'invalid_date');
+  if ((operator === 'is_date_before' || operator === 'is_date_after') && !isDateValue(p.value)) fail(`${attr}.value`, `Invalid date value: ${describeValue(p.value)}`, 'invalid_date');
   if (typeof operator === 'string' && STRING_OPERANDS.has(operator) && typeof p.value !== 'string') {
     fail(`${attr}.value`, `Invalid value for operator ${operator}: ${JSON.stringify(p.value)}`, 'invalid_value');
   }
@@ -77,7 +78,7 @@ function validateProperty(p: unknown, attr: string, aggregation: number | undefi
 function flagCohort(value: unknown, attr: string, ctx: ConditionContext): number {
   const id = integerId(value);
   const cohort = id === undefined ? undefined : ctx.cohorts.get(id);
-  if (!cohort || cohort.deleted) fail(attr, `Cohort with id ${String(value)} does not exist`, 'cohort_does_not_exist');
+  if (!cohort || cohort.deleted) fail(attr, `Cohort with id ${describeValue(value)} does not exist`, 'cohort_does_not_exist');
   const seen = new Set<number>();
   const visit = (c: typeof cohort): void => {
     if (seen.has(c.id) || c.is_static) return;
@@ -95,7 +96,7 @@ function flagCohort(value: unknown, attr: string, ctx: ConditionContext): number
 /** A flag a condition may depend on: by id, the team's, live and active (as PostHog). */
 function flagDependency(key: unknown, attr: string, ctx: ConditionContext): number {
   const id = integerId(key);
-  if (id === undefined) fail(attr, `Flag dependencies must reference flag IDs (integers), not flag keys. Invalid reference: '${String(key)}'`);
+  if (id === undefined) fail(attr, `Flag dependencies must reference flag IDs (integers), not flag keys. Invalid reference: '${describeValue(key)}'`);
   const flag = ctx.flags.find((f) => f.id === id);
   if (!flag) fail(attr, `Flag dependency references non-existent flag with ID ${id}`);
   if (!flag.active) fail(attr, `Cannot create dependency on disabled flag '${flag.key}' (ID: ${id}). Flag dependencies must reference active flags only.`);

@@ -2,6 +2,7 @@ import type { FlagFields } from './flag-repository';
 import { flagDependencyIds, groupTypeIndex, validateConditions } from './flag-conditions-validation';
 import type { Cohort, FeatureFlag, FlagFilters, FlagVariant } from './types';
 import { canonicalJson, fail, isObject } from './validation-error';
+import { describeValue } from '../http/errors';
 
 /**
  * PostHog's rules for a flag definition, without I/O: the API gathers the team's flags,
@@ -102,7 +103,7 @@ function booleanField(value: unknown, attr: string): boolean {
 }
 
 function choiceField<T extends string>(value: unknown, attr: string, choices: readonly T[]): T {
-  if (typeof value !== 'string' || !choices.includes(value as T)) fail(attr, `"${String(value)}" is not a valid choice.`, 'invalid_choice');
+  if (typeof value !== 'string' || !choices.includes(value as T)) fail(attr, `"${describeValue(value)}" is not a valid choice.`, 'invalid_choice');
   return value as T;
 }
 

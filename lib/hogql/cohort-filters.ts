@@ -11,6 +11,7 @@
 import type { Cohort } from '../flags/types';
 import { and, compare, constant, field, not, or, type AstNode } from './ast';
 import { fail } from './errors';
+import { describeValue } from '../http/errors';
 
 /** The team's cohorts a set of filters names, by id (absent: deleted or another team's). */
 export type FilterCohorts = ReadonlyMap<number, Cohort>;
@@ -79,7 +80,7 @@ function membershipExpr(id: number, cohorts: FilterCohorts, personFilter: (f: Re
     let expr: AstNode;
     if (node.type === 'person') expr = personFilter(node);
     else if (COHORT_FILTER_TYPES.has(node.type)) expr = membershipOf(node, cohorts, personFilter, inner);
-    else return fail(`Cohort ${id}: cohort filters of type "${String(node.type)}" (behavioural) are not supported in HogQL yet.`);
+    else return fail(`Cohort ${id}: cohort filters of type "${describeValue(node.type)}" (behavioural) are not supported in HogQL yet.`);
     return node.negation === true ? not(expr) : expr;
   };
   const group = cohort.filters?.properties;

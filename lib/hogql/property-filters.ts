@@ -9,6 +9,7 @@ import { COHORT_FILTER_TYPES, cohortFilterExpr, type FilterCohorts } from './coh
 import { fail } from './errors';
 import { isSessionProperty, SESSION_PROPERTIES } from '../clickhouse/sessions';
 import { parseExpr } from './parse';
+import { describeValue } from '../http/errors';
 
 /** `$session_id IN (SELECT session_id FROM sessions WHERE <condition>)`: a session property filter on events. */
 function sessionsWhere(condition: AstNode): AstNode {
@@ -33,7 +34,7 @@ function propertyField(filter: Record<string, unknown>): AstNode {
       if (key === '$session_id') return field('$session_id');
       return fail(`Unsupported session property: ${key} (${Object.keys(SESSION_PROPERTIES).join(', ')} are supported).`);
     default:
-      return fail(`Unsupported property filter type: ${String(filter.type)}`);
+      return fail(`Unsupported property filter type: ${describeValue(filter.type)}`);
   }
 }
 

@@ -17,7 +17,7 @@ export class HttpError extends Error {
 }
 
 export class BadRequestError extends HttpError {
-  /** `attr`: the field at fault as a path (`filters.multivariate`), shown as PostHog's `attr`. */
+  /** `attr`: the field at fault as a path (`filters.multivariate`), describeValue as PostHog's `attr`. */
   constructor(code: string, message: string, attr?: string) {
     super(400, code, message, true, attr);
     this.name = 'BadRequestError';
@@ -65,4 +65,22 @@ export class ServiceUnavailableError extends HttpError {
     super(503, 'service_unavailable', message);
     this.name = 'ServiceUnavailableError';
   }
+}
+
+/**
+ * A request value as an error message shows it: a string as it is, anything else as JSON.
+ * (`String(value)` throws for an object whose own `toString` is not a function, which JSON can say.)
+ */
+export function describeValue(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+}
+
+/**
+ * Whether `error` is JavaScript failing to turn a request value into text or a number: an object
+ * whose own `toString` or `valueOf` is not a function (JSON can say `{"toString": ""}`), met in a
+ * `String()`, `Number()`, template or regular expression anywhere down the handler. Only request
+ * data holds such objects, so the request is at fault: a 400, not a 500.
+ */
+export function isUnconvertibleValue(error: unknown): boolean {
+  return error instanceof TypeError && error.message === 'Cannot convert object to primitive value';
 }

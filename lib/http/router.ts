@@ -1,4 +1,4 @@
-import { HttpError } from './errors';
+import { HttpError, isUnconvertibleValue } from './errors';
 import { json, type HttpHandler, type HttpRequest, type HttpResponse } from './types';
 import type { Logger } from '../observability/logger';
 
@@ -69,6 +69,9 @@ export function withErrorHandling(handler: HttpHandler, logger: Logger): HttpHan
           detail: error.exposeMessage ? error.message : 'Request failed.',
           attr: error.attr ?? null,
         });
+      }
+      if (isUnconvertibleValue(error)) {
+        return json(400, { type: 'validation_error', code: 'invalid_input', detail: 'The request holds an object where text or a number belongs.', attr: null });
       }
       logger.error('unhandled error', { method: req.method, path: req.path, error });
       return json(500, { type: 'server_error', code: 'error', detail: 'A server error occurred.', attr: null });

@@ -4,7 +4,7 @@
  * JSON null). Negative operators (`is_not`, `not_icontains`, `not_regex`) match missing values,
  * as PostHog's null-safe comparisons do.
  */
-import { BadRequestError } from '../../http/errors';
+import { BadRequestError, describeValue } from '../../http/errors';
 import type { PropertyFilter } from '../../flags/types';
 import type { SqlParams } from './sql-params';
 import { TZ } from './sql-params';
@@ -111,6 +111,6 @@ export function operatorSql(
       return `ifNull(${parsed} ${operator === 'is_date_before' ? '<' : '>'} ${bound}, 0)`;
     }
     default:
-      throw new BadRequestError('invalid_input', `${field}.operator "${String(operator)}" is not supported; use one of ${OPERATORS.join(', ')}.`, `${field}.operator`);
+      throw new BadRequestError('invalid_input', `${field}.operator "${describeValue(operator)}" is not supported; use one of ${OPERATORS.join(', ')}.`, `${field}.operator`);
   }
 }

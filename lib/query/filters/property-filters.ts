@@ -18,7 +18,7 @@
  */
 import { MATERIALIZED_EVENT_PROPERTIES, materializedPropertyColumn } from '../../clickhouse/schema';
 import { staticCohortMembersSql } from '../../clickhouse/static-cohort-members';
-import { BadRequestError } from '../../http/errors';
+import { BadRequestError, describeValue } from '../../http/errors';
 import type { PropertyFilter, PropertyGroup } from '../../flags/types';
 import type { QueryContext } from '../types';
 import { behaviouralFilterSql } from './behavioural-cohort';
@@ -189,5 +189,5 @@ async function cohortNodeSql(node: unknown, scope: FilterScope, field: string, p
   const filter = node as PropertyFilter;
   if (filter.type === 'person' || filter.type === 'cohort') return nodeSql(filter, scope, field, path);
   if (filter.type === 'behavioral') return behaviouralFilterSql(filter, scope, field);
-  throw new BadRequestError('unsupported', `${field}: cohort filters of type "${String(filter.type)}" are not supported in insights.`, field);
+  throw new BadRequestError('unsupported', `${field}: cohort filters of type "${describeValue(filter.type)}" are not supported in insights.`, field);
 }

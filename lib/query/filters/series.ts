@@ -9,7 +9,7 @@
  * filterTestAccounts: the project's test-account filters (PATCH of the project), by default
  * PostHog's, dropping events whose `$host` is localhost or 127.0.0.1 (any port).
  */
-import { BadRequestError } from '../../http/errors';
+import { BadRequestError, describeValue } from '../../http/errors';
 import type { PropertyFilter } from '../../flags/types';
 import { testAccountFiltersOf, type ActionStep } from '../types';
 import { operatorSql } from './operators';
@@ -51,7 +51,7 @@ export function parseSeriesNode(node: unknown, field: string): SeriesNode {
     if (!Number.isInteger(Number(n.id))) throw new BadRequestError('invalid_input', `${field}.id must be an action id.`, `${field}.id`);
     return n;
   }
-  throw new BadRequestError('invalid_input', `${field}.kind must be EventsNode or ActionsNode (got ${String((n as { kind?: unknown }).kind)}).`, `${field}.kind`);
+  throw new BadRequestError('invalid_input', `${field}.kind must be EventsNode or ActionsNode (got ${describeValue((n as { kind?: unknown }).kind)}).`, `${field}.kind`);
 }
 
 /** SQL true for the events a series node counts (its event or action, its own properties). */
@@ -62,7 +62,7 @@ export async function seriesSql(node: SeriesNode, scope: FilterScope, field: str
     return and([event, own]);
   }
   const action = await scope.ctx.loadAction(Number(node.id));
-  if (!action) throw new BadRequestError('invalid_input', `${field}.id: action ${String(node.id)} does not exist.`, `${field}.id`);
+  if (!action) throw new BadRequestError('invalid_input', `${field}.id: action ${describeValue(node.id)} does not exist.`, `${field}.id`);
   const steps = await Promise.all(action.steps.map((step, i) => actionStepSql(step, scope, `${field} (action ${action.id} step ${i})`)));
   return and([or(steps), own]);
 }

@@ -14,7 +14,7 @@
  * unique_group) lists groups instead, in PostHog's group shape (group-actors.ts); "group" may
  * then name the actor column.
  */
-import { BadRequestError } from '../../http/errors';
+import { BadRequestError, describeValue } from '../../http/errors';
 import { BREAKDOWN_OTHER, parseBreakdown } from '../filters/breakdown';
 import { bucketIndex, parseInterval, previousRange, rangeCondition, resolveDateRange } from '../filters/date-range';
 import { and, cohortMembershipSql, type FilterScope } from '../filters/property-filters';
@@ -105,7 +105,7 @@ async function lifecycleActors(insight: Record<string, unknown>, source: Record<
   if (insight.status !== undefined && insight.status !== null) conditions.push(`status = ${params.str(String(insight.status))}`);
   if (insight.day !== undefined && insight.day !== null) {
     const i = range.days.indexOf(String(insight.day).slice(0, range.days[0].length));
-    if (i < 0) throw new BadRequestError('invalid_input', `source.day "${String(insight.day)}" is not a day of the query's range.`, 'source.day');
+    if (i < 0) throw new BadRequestError('invalid_input', `source.day "${describeValue(insight.day)}" is not a day of the query's range.`, 'source.day');
     conditions.push(`i = ${i}`);
   }
   return { params, sql: `SELECT actor, count() AS n FROM (${perActor}) WHERE ${conditions.join(' AND ')} GROUP BY actor`, groupTypeIndex };

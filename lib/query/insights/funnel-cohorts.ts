@@ -5,7 +5,7 @@
  * As PostHog shows them: `breakdown` is the cohort's name ("all users"), `breakdown_value` its
  * id (0 for all users, PostHog's ALL_USERS_COHORT_ID).
  */
-import { BadRequestError } from '../../http/errors';
+import { BadRequestError, describeValue } from '../../http/errors';
 import { cohortMembershipSql, type FilterScope } from '../filters/property-filters';
 
 export interface FunnelCohort {
@@ -41,6 +41,6 @@ export function cohortPartitionsSql(cohorts: readonly FunnelCohort[]): string {
 export function cohortKey(value: unknown, cohorts: readonly FunnelCohort[]): string {
   const raw = Array.isArray(value) ? value[0] : value;
   const key = raw === 'all' ? '0' : String(raw);
-  if (!cohorts.some((c) => c.key === key)) throw new BadRequestError('invalid_input', `source.funnelStepBreakdown: ${String(raw)} is not a cohort of the breakdown.`, 'source.funnelStepBreakdown');
+  if (!cohorts.some((c) => c.key === key)) throw new BadRequestError('invalid_input', `source.funnelStepBreakdown: ${describeValue(raw)} is not a cohort of the breakdown.`, 'source.funnelStepBreakdown');
   return key;
 }
