@@ -224,3 +224,36 @@ describe('the SDK endpoints', () => {
     expect(Number(await stored())).toBe(1);
   });
 });
+
+describe('session recordings', () => {
+  /** A query-string value: plain text, or JSON of odd values (the list reads several parameters as JSON). */
+  const param = fc.oneof(fc.constantFrom('-3d', '2024-01-01', 'toString', '__proto__', '', '-1', '1e400', 'null'), value.map((v) => JSON.stringify(v) ?? 'null'), fc.string({ maxLength: 8 }));
+
+  it('the list and the snapshots take any query string with a 2xx or a JSON 4xx', async () => {
+    problems.length = 0;
+    const names = fc.constantFrom('date_from', 'date_to', 'person_uuid', 'distinct_id', 'distinct_ids', 'session_ids', 'duration_min', 'duration_max', 'having_predicates', 'properties', 'events', 'actions', 'limit', 'offset', 'order', 'source', 'blob_key', 'start_blob_key', 'end_blob_key');
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('', 'some-session/snapshots', 'some-session'), fc.dictionary(names, param, { maxKeys: 4 }), async (sub, query) => {
+        const path = `${root()}/session_recordings/${sub}${sub ? '/' : ''}?${new URLSearchParams(query)}`;
+        const res = await fetch(`${h.platform.url}${path}`, { headers: { authorization: `Bearer ${h.key}` } });
+        const answer = await res.text();
+        if (res.status >= 500 || (res.status >= 400 && !/"detail"/.test(answer))) problems.push(`GET ${path} → ${res.status} ${answer.slice(0, 200)}`);
+      }),
+      { numRuns: 150 },
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('replay capture answers any $snapshot fields with a 200 or a JSON 4xx', async () => {
+    problems.length = 0;
+    const snapshot = fc.record(
+      { event: fc.constantFrom('$snapshot', '$snapshot_items'), distinct_id: fc.oneof(fc.constant('user-1'), odd), properties: fc.dictionary(fc.constantFrom('$snapshot_data', '$snapshot_items', '$session_id', '$window_id', '$snapshot_source', '$lib', 'toString'), value) },
+      { requiredKeys: ['event', 'properties'] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(snapshot, { minLength: 1, maxLength: 3 }), async (events) => checkPublic('/s/', { api_key: h.platform.team.apiToken, batch: events })),
+      { numRuns: 150 },
+    );
+    expect(problems).toEqual([]);
+  });
+});
