@@ -30,6 +30,12 @@ function collect(): { handler: BatchHandler; seen: string[]; batches: StreamBatc
 }
 
 describe('FileLog', () => {
+  it('maps a key to a shard as Kinesis does: the top 32 bits of its MD5 over equal ranges', () => {
+    // MD5("abc") = 900150983cd24fb0…: 0x90015098 / 2^32 = 0.5625…
+    expect([1, 2, 4, 16].map((n) => shardIndex('abc', n))).toEqual([0, 1, 2, 9]);
+    expect(shardIndex('', 4)).toBe(3); // MD5("") = d41d8cd9…
+  });
+
   it('spreads keys over shards by MD5 and keeps per-key order', async () => {
     const dir = tmp();
     const log = FileLog.open({ dir, shards: 4 });
