@@ -17,7 +17,7 @@ export class HttpError extends Error {
 }
 
 export class BadRequestError extends HttpError {
-  /** `attr`: the field at fault as a path (`filters.multivariate`), describeValue as PostHog's `attr`. */
+  /** `attr`: the field at fault as a path (`filters.multivariate`), shown as PostHog's `attr`. */
   constructor(code: string, message: string, attr?: string) {
     super(400, code, message, true, attr);
     this.name = 'BadRequestError';
