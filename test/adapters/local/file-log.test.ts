@@ -49,6 +49,17 @@ describe('FileLog', () => {
     await log.close();
   });
 
+  it('appends more records in one put than one gathered write takes (IOV_MAX), each intact and in order', async () => {
+    const dir = tmp();
+    const log = FileLog.open({ dir, shards: 1 });
+    const texts = Array.from({ length: 2500 }, (_, i) => `${i}:${'x'.repeat(i % 97)}`);
+    await log.put('events', texts.map((t) => rec('one-key', t)));
+    await log.put('events', [rec('one-key', 'after')]);
+    const read = log.shardsOf('events')[0].read(0, 10_000, 16 << 20).map((r) => r.data.toString());
+    expect(read).toEqual([...texts, 'after']);
+    await log.close();
+  });
+
   it('survives reopening and cuts off a torn tail', async () => {
     const dir = tmp();
     const log = FileLog.open({ dir, shards: 1 });

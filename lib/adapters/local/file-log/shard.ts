@@ -64,12 +64,17 @@ export class Shard {
       offsets.push(at);
       at += buf.length;
     }
-    const all = encoded.length === 1 ? encoded[0] : Buffer.concat(encoded);
+    const total = at - (seg.base + seg.size);
     const fd = this.fdOf(seg);
-    let written = 0;
-    while (written < all.length) written += fs.writeSync(fd, all, written, all.length - written, seg.size + written);
+    // One gathered write of the records as they are (libuv goes on past a short write and IOV_MAX),
+    // not a copy of them all into one buffer first.
+    let written = fs.writevSync(fd, encoded as Buffer[], seg.size);
+    if (written < total) {
+      const all = Buffer.concat(encoded);
+      while (written < total) written += fs.writeSync(fd, all, written, total - written, seg.size + written);
+    }
     if (this.fsync) fs.fdatasyncSync(fd);
-    seg.size += all.length;
+    seg.size += total;
     return offsets;
   }
 
