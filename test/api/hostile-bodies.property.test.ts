@@ -1,8 +1,9 @@
 /**
- * Every write route of the /api, and every list route's query string, fed JSON that the handlers
- * do not expect: wrong types at every known field, and objects whose own keys shadow what every
- * object inherits ("toString": "", "valueOf": 1, "constructor": {}). The answer is a 2xx or a 4xx
- * with a JSON error body — never a 5xx.
+ * Every write route of the /api, every list's query string, the session recordings API, /flags,
+ * capture and replay capture, fed JSON that the handlers do not expect: wrong types at every known
+ * field, and objects whose own keys shadow what every object inherits ("toString": "",
+ * "valueOf": 1, "constructor": {}). The answer is a 2xx or a 4xx with a JSON error body — never a
+ * 5xx — and ingestion goes on past whatever capture accepted.
  */
 import fc from 'fast-check';
 import { QUERY_RUNNERS } from '../../lib/query/runners';
@@ -36,15 +37,15 @@ afterAll(() => h?.stop());
 /** The field names the handlers read, in any resource. */
 const FIELDS = [
   'name', 'key', 'filters', 'query', 'description', 'active', 'deleted', 'rollout_percentage', 'groups', 'properties', 'multivariate', 'variants', 'payloads',
-  'tags', 'dashboards', 'dashboard', 'date_marker', 'content', 'scope', 'steps', 'event', 'url', 'url_matching', 'selector', 'text', 'href', 'code_name', 'type', 'default_value', 'values',
+  'tags', 'dashboards', 'dashboard', 'date_marker', 'content', 'scope', 'steps', 'event', 'url', 'url_matching', 'selector', 'href', 'code_name', 'type', 'default_value', 'values',
   'is_static', 'persons', 'person_id', 'distinct_ids', 'timezone', 'test_account_filters', 'kind', 'source', 'series', 'dateRange', 'date_from', 'interval', 'breakdownFilter',
   'refresh', 'async', 'client_query_id', 'variables', 'filters_override', 'variables_override', 'tiles', 'pinned', 'ensure_experience_continuity', 'version', 'label', 'scoped_teams',
   'insight', 'events', 'actions', 'operator', 'value', 'aggregation_group_type_index', 'holdout', 'super_groups', 'evaluation_runtime', 'insight_id', 'layouts', 'color', 'text',
   'session_recording_opt_in', 'session_recording_retention_period', 'app_urls', 'anonymize_ips', 'path_cleaning_filters', 'favorited', 'saved', 'post_to_slack', 'creation_context',
 ];
 
-/** Objects whose own keys shadow Object.prototype, and the other values no field expects. */
-const shadowing = fc.constantFrom<unknown>({ toString: '' }, { valueOf: 1 }, { constructor: {} }, { toJSON: 'x' }, { hasOwnProperty: 2 }, { __proto__: [] }, Object.create(null));
+/** Objects whose own keys shadow Object.prototype (as the server's JSON.parse makes them), and the other values no field expects. */
+const shadowing = fc.constantFrom<unknown>({ toString: '' }, { valueOf: 1 }, { constructor: {} }, { toJSON: 'x' }, { hasOwnProperty: 2 }, JSON.parse('{"__proto__": []}'));
 const odd = fc.oneof(
   shadowing,
   fc.constantFrom<unknown>(null, true, 0, -1, 1e308, '', 'toString', '__proto__', 'constructor', [], {}, [null], [[]], ['toString'], { kind: { toString: '' } }),
@@ -53,7 +54,6 @@ const odd = fc.oneof(
 const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   any: fc.oneof({ depthSize: 'small' }, odd, fc.array(tie('any'), { maxLength: 3 }), fc.dictionary(fc.constantFrom(...FIELDS, 'toString', 'valueOf', 'constructor', '__proto__'), tie('any'), { maxKeys: 4 })),
 })).any;
-
 
 /** A property filter whose every field may be odd. */
 const filter = fc.record(
