@@ -95,12 +95,23 @@ export class ClickHouseStore implements AnalyticsStore {
 
   private requestParams(options: QueryOptions) {
     return {
-      query_params: options.params,
+      query_params: options.params && paramValues(options.params),
       clickhouse_settings: this.options.settingsInSql ? undefined : (options.settings as ClickHouseSettings | undefined),
       abort_signal: options.signal,
       query_id: options.queryId,
     };
   }
+}
+
+/**
+ * Query parameters as ClickHouse reads them. A whole number beyond ±2^53 (a request's `1e308`)
+ * goes as its text: ClickHouse parses it for the declared type (a Float64 takes it), where chDB's
+ * client refuses to serialize it as a number.
+ */
+function paramValues(params: Record<string, unknown>): Record<string, unknown> {
+  const unsafe = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (!Object.values(params).some(unsafe)) return params;
+  return Object.fromEntries(Object.entries(params).map(([name, v]) => [name, unsafe(v) ? String(v) : v]));
 }
 
 /** `name = value, …` for a SETTINGS clause: names checked, strings quoted. */

@@ -243,6 +243,7 @@ describe('recording a session and reading it back', () => {
     expect(await ids('date_from=-100d')).toEqual([B, A]); // the expired one stays hidden
     expect(await ids('duration_min=10')).toEqual([A]);
     expect(await ids('duration_max=10')).toEqual([B]);
+    expect(await ids('duration_max=1e308')).toEqual([B, A]); // a whole number beyond 2^53 is still a number
     expect(await ids(`having_predicates=${encodeURIComponent(JSON.stringify([{ type: 'recording', key: 'click_count', operator: 'gt', value: 3 }]))}`)).toEqual([A]);
     expect(await ids(`properties=${encodeURIComponent(JSON.stringify([{ type: 'recording', key: 'console_warn_count', operator: 'exact', value: 1 }]))}`)).toEqual([B]);
     expect(await ids('limit=1')).toEqual([B]);
