@@ -60,7 +60,7 @@ export function createFlagsHandler(deps: FlagsHandlerDeps): HttpHandler {
       subject = await deps.data.load({ teamId, distinctId: request.distinctId, groups: groupsToRead, person: !personCovered });
       if (request.anonDistinctId && needs.continuity && subject.personProperties !== undefined) {
         const keys = defs.flags.filter((f) => f.ensure_experience_continuity).map((f) => f.key);
-        const missing = keys.filter((k) => !(k in subject!.hashKeyOverrides));
+        const missing = keys.filter((k) => !Object.hasOwn(subject!.hashKeyOverrides, k));
         if (missing.length) subject = { ...subject, hashKeyOverrides: await deps.data.addHashKeyOverrides(teamId, request.distinctId, request.anonDistinctId, missing) };
       }
     } catch (error) {

@@ -5,6 +5,7 @@
  */
 import { escapeIdentifier, escapeString } from './escape';
 import { fail } from './errors';
+import { lookup } from '../lookup';
 import type { HogQLField } from './schema';
 import { sourceHas, type Scope, type Source } from './scope';
 
@@ -30,11 +31,11 @@ function qualified(source: Source, column: string): string {
 
 function fromTable(source: Source, chain: readonly (string | number)[], ctx: FieldContext): ResolvedField {
   const fields = source.table!.fields;
-  let field: HogQLField | undefined = fields[String(chain[0])];
+  let field: HogQLField | undefined = lookup(fields, String(chain[0]));
   let i = 1;
   while (field && field.kind === 'object') {
     if (i >= chain.length) fail(`${chain.join('.')} is an object: name one of its fields (${Object.keys(field.fields).join(', ')}).`);
-    field = Object.prototype.hasOwnProperty.call(field.fields, String(chain[i])) ? field.fields[String(chain[i])] : undefined;
+    field = lookup(field.fields, String(chain[i]));
     i++;
   }
   if (!field) fail(`Unable to resolve field: ${chain.join('.')}`);

@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BadRequestError, ConflictError, NotFoundError } from '../http/errors';
+import { lookup } from '../lookup';
 import type { Logger } from '../observability/logger';
 import type { AnalyticsStore } from '../ports/analytics-store';
 import type { Cache } from '../ports/cache';
@@ -115,7 +116,7 @@ export class QueryService {
     const source = unwrapQuery(query as Record<string, unknown>);
     if (typeof source.kind !== 'string') throw new BadRequestError('invalid_input', 'query.source.kind is required.', 'query.source.kind');
     const sourceKind = source.kind;
-    const runner = Object.prototype.hasOwnProperty.call(this.options.runners, sourceKind) ? this.options.runners[sourceKind] : undefined;
+    const runner = lookup(this.options.runners, sourceKind);
     if (!runner) {
       throw new BadRequestError('unsupported_query_kind', `query.kind ${JSON.stringify(sourceKind)} is not supported. Supported kinds: ${this.kinds().join(', ') || 'none'}.`, 'query.kind');
     }

@@ -5,6 +5,7 @@
  * status that cannot be written fails the request, as the client could never follow it.
  */
 import type { Logger } from '../observability/logger';
+import { lookup } from '../lookup';
 import type { Cache } from '../ports/cache';
 import { QueryCancelledError } from './errors';
 import type { QueryResponse } from './types';
@@ -92,7 +93,7 @@ export class QueryState {
   /** The cache entry of a response computed at `started`, stale by the query's interval. */
   entryOf(response: QueryResponse, source: Record<string, unknown>, started: Date): CacheEntry {
     const interval = typeof source.interval === 'string' ? source.interval : undefined;
-    const staleAfter = interval !== undefined && Object.prototype.hasOwnProperty.call(STALE_AFTER_SECONDS, interval) ? STALE_AFTER_SECONDS[interval] : DEFAULT_STALE_AFTER_SECONDS;
+    const staleAfter = (interval !== undefined && lookup(STALE_AFTER_SECONDS, interval)) || DEFAULT_STALE_AFTER_SECONDS;
     const minRefresh = interval === undefined || interval === 'minute' || interval === 'hour' ? 60 : 15 * 60;
     const at = started.getTime();
     return {

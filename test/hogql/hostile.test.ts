@@ -121,6 +121,8 @@ const CASES: Case[] = [
   ['filter key injection', 'select count() from events where {filters}', [[0]], { filters: { properties: [{ key: "$browser') or 1=1 --", value: 'x' }] } }],
   ['filter value injection', 'select count() from events', [[0]], { filters: { properties: [{ key: '$browser', value: "x' or '1'='1" }] } }],
   ['cast to an inherited name', 'select cast(1 as constructor)', 'refuse'],
+  ['a field named like an inherited function', 'select toString from events', 'refuse'],
+  ['a nested field named like one', 'select properties.constructor, person.toString from events'],
   ['date_from an inherited name', 'select count() from events where {filters}', 'refuse', { filters: { dateRange: { date_from: 'toString' } } }],
   ['hogql filter naming team_id', 'select count() from events', 'refuse', { filters: { properties: [{ type: 'hogql', key: 'team_id = 2' }] } }],
   ['window over events', 'select count() over () from events'],

@@ -1,4 +1,5 @@
 import type { FeatureFlag, FlagCondition, FlagEvaluation, FlagReasonCode } from '../types';
+import { lookup } from '../../lookup';
 import { matchCohortFilter } from './cohorts';
 import { flagEvaluatesTo, resolveFlagReference } from './dependencies';
 import type { EvaluationState } from './evaluation-state';
@@ -17,7 +18,7 @@ const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 /** Person bucketing (contract §3.4): continuity hash key, else `$device_id` for device bucketing, else distinct id. */
 function personSubject(flag: FeatureFlag, state: EvaluationState): Subject | undefined {
   const { ctx } = state;
-  const override = flag.ensure_experience_continuity ? ctx.hashKeyOverrides[flag.key] : undefined;
+  const override = flag.ensure_experience_continuity ? lookup(ctx.hashKeyOverrides, flag.key) : undefined;
   const identifier = override ?? (flag.bucketing_identifier === 'device_id' ? ctx.deviceId || undefined : ctx.distinctId);
   return identifier === undefined ? undefined : { identifier, properties: ctx.personProperties };
 }

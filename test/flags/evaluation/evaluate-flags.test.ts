@@ -130,6 +130,13 @@ describe('bucketing identifiers and experience continuity', () => {
     expect(evaluateFlags([f50({ ensure_experience_continuity: true })], context('user-1'))['simple-flag']!.enabled).toBe(false);
   });
 
+  it('a continuity flag named like something every object inherits buckets by the distinct id when it has no override', () => {
+    const f = flag('constructor', { groups: [{ properties: [], rollout_percentage: 50 }] }, { ensure_experience_continuity: true });
+    for (const id of ['user-1', 'user-2', 'user-3', 'user-4']) {
+      expect(evaluateFlags([f], context(id))['constructor']!.enabled).toBe(flagHash('constructor', id) <= 0.5);
+    }
+  });
+
   it('the continuity key also picks the variant', () => {
     const f = flag('multivariate-flag', { groups: [{ properties: [] }], multivariate: { variants: [{ key: 'a', rollout_percentage: 50 }, { key: 'b', rollout_percentage: 50 }] } }, { ensure_experience_continuity: true });
     const expected = flagHash('multivariate-flag', 'user-4', 'variant') < 0.5 ? 'a' : 'b';
