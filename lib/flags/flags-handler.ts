@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenLookup } from '../accounts/token-lookup';
 import { corsHeaders } from '../capture/responses';
-import { HttpError, isUnconvertibleValue } from '../http/errors';
+import { requestErrorOf } from '../http/errors';
 import type { HttpHandler, HttpRequest, HttpResponse } from '../http/types';
 import type { Logger } from '../observability/logger';
 import { evaluateFlags } from './evaluation/evaluate-flags';
@@ -119,11 +119,9 @@ export function createFlagsHandler(deps: FlagsHandlerDeps): HttpHandler {
       }
       return jsonResponse(200, version === 1 ? legacyBody(result, config) : v2Body(result, config), cors);
     } catch (error) {
-      if (error instanceof HttpError) {
-        return jsonResponse(error.status, { type: error.status === 401 ? 'authentication_error' : 'validation_error', code: error.code, detail: error.message, attr: null }, cors);
-      }
-      if (isUnconvertibleValue(error)) {
-        return jsonResponse(400, { type: 'validation_error', code: 'invalid_input', detail: 'The request holds an object where text or a number belongs.', attr: null }, cors);
+      const known = requestErrorOf(error);
+      if (known) {
+        return jsonResponse(known.status, { type: known.status === 401 ? 'authentication_error' : 'validation_error', code: known.code, detail: known.message, attr: null }, cors);
       }
       deps.logger.error('flags: request failed', { path: req.path, error });
       return jsonResponse(500, { type: 'server_error', code: 'error', detail: 'A server error occurred.', attr: null }, cors);

@@ -76,11 +76,16 @@ export function describeValue(value: unknown): string {
 }
 
 /**
- * Whether `error` is JavaScript failing to turn a request value into text or a number: an object
- * whose own `toString` or `valueOf` is not a function (JSON can say `{"toString": ""}`), met in a
+ * The HttpError a handler's error answers as, or undefined for a server error. Besides HttpErrors
+ * that is JavaScript failing to turn a request value into text or a number: an object whose own
+ * `toString` or `valueOf` is not a function (JSON can say `{"toString": ""}`), met in a
  * `String()`, `Number()`, template or regular expression anywhere down the handler. Only request
  * data holds such objects, so the request is at fault: a 400, not a 500.
  */
-export function isUnconvertibleValue(error: unknown): boolean {
-  return error instanceof TypeError && error.message === 'Cannot convert object to primitive value';
+export function requestErrorOf(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (error instanceof TypeError && error.message === 'Cannot convert object to primitive value') {
+    return new BadRequestError('invalid_input', 'The request holds an object where text or a number belongs.');
+  }
+  return undefined;
 }

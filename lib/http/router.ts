@@ -1,4 +1,4 @@
-import { HttpError, isUnconvertibleValue } from './errors';
+import { requestErrorOf } from './errors';
 import { json, type HttpHandler, type HttpRequest, type HttpResponse } from './types';
 import type { Logger } from '../observability/logger';
 
@@ -54,24 +54,23 @@ export class Router {
 }
 
 /**
- * The last line of defence: an HttpError becomes its status with a PostHog-shaped JSON body;
- * anything else is logged with its stack and becomes a bare 500.
+ * The last line of defence: an HttpError (or a request value that cannot become text, see
+ * requestErrorOf) becomes its status with a PostHog-shaped JSON body; anything else is logged
+ * with its stack and becomes a bare 500.
  */
 export function withErrorHandling(handler: HttpHandler, logger: Logger): HttpHandler {
   return async (req) => {
     try {
       return await handler(req);
     } catch (error) {
-      if (error instanceof HttpError) {
-        return json(error.status, {
-          type: error.status === 401 || error.status === 403 ? 'authentication_error' : 'validation_error',
-          code: error.code,
-          detail: error.exposeMessage ? error.message : 'Request failed.',
-          attr: error.attr ?? null,
+      const known = requestErrorOf(error);
+      if (known) {
+        return json(known.status, {
+          type: known.status === 401 || known.status === 403 ? 'authentication_error' : 'validation_error',
+          code: known.code,
+          detail: known.exposeMessage ? known.message : 'Request failed.',
+          attr: known.attr ?? null,
         });
-      }
-      if (isUnconvertibleValue(error)) {
-        return json(400, { type: 'validation_error', code: 'invalid_input', detail: 'The request holds an object where text or a number belongs.', attr: null });
       }
       logger.error('unhandled error', { method: req.method, path: req.path, error });
       return json(500, { type: 'server_error', code: 'error', detail: 'A server error occurred.', attr: null });
