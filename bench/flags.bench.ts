@@ -8,8 +8,8 @@
  *    all flags per person in memory. Goal: ≥ 2× posthog-node.
  * 2. `/flags` over HTTP on a local `npm start` process with 50 flags and 2,000 stored persons:
  *    each person's first request one at a time (it reads Postgres), then an open-loop load at a
- *    fixed rate (default 1,000 req/s for 10 s) over the same persons from this process (raw
- *    keep-alive sockets: support/open-loop-load.ts); p50/p99 latency and the achieved rate, and
+ *    fixed rate (default 1,000 req/s for 10 s) over the same persons from a node process of its
+ *    own (raw keep-alive sockets: support/open-loop-load.ts, open-loop-apart.ts); p50/p99 latency and the achieved rate, and
  *    the same load against an empty node:http server (the machine's floor). Goal: p99 ≤ 5 ms at 1k req/s.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -22,7 +22,7 @@ import { toLocalEvaluationResponse } from '../lib/flags/evaluation/local-evaluat
 import type { Cohort, EvaluationContext, FeatureFlag, FlagCondition, FlagFilters, PropertyFilter } from '../lib/flags/types';
 import { flag } from '../test/flags/evaluation/fixtures';
 import { api, eventually, startHedgerow } from '../test/support/hedgerow-process';
-import { runOpenLoopLoad } from './support/open-loop-load';
+import { runOpenLoopLoadApart } from './support/open-loop-apart';
 
 const PLANS = ['free', 'pro', 'team', 'enterprise'];
 const COUNTRIES = ['US', 'CA', 'FR', 'DE', 'GB', 'BR', 'IN', 'JP'];
@@ -198,15 +198,18 @@ export interface HttpBenchResult {
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /**
- * The server's threads on core 0 and this load generator on core 1 (Linux `taskset`), so that
+ * The server's threads on core 0 and the load generator on core 1 (Linux `taskset`), so that
  * they do not take turns on one core: a latency the generator measures is then the server's.
  * Skipped where `taskset` is missing or there is one core.
  */
-function pinApart(serverPid: number | undefined): void {
-  if (!serverPid || os.cpus().length < 2) return;
+const GENERATOR_CORE = os.cpus().length < 2 ? undefined : 1;
+
+function pinServer(serverPid: number | undefined): void {
+  if (!serverPid || GENERATOR_CORE === undefined) return;
   try {
     execFileSync('taskset', ['-a', '-p', '-c', '0', String(serverPid)], { stdio: 'ignore' });
-    execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+    // This process only waits for the generator's answer meanwhile; it stays off the server's core too.
+    execFileSync('taskset', ['-a', '-p', '-c', String(GENERATOR_CORE), String(process.pid)], { stdio: 'ignore' });
   } catch {
     // No taskset: the figures then include the two sharing cores.
   }
@@ -224,8 +227,8 @@ async function measureFloor(body: string, load: { rate: number; seconds: number 
       child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       child.once('exit', () => reject(new Error('floor server exited')));
     });
-    pinApart(child.pid);
-    const r = await runOpenLoopLoad({ url: `http://127.0.0.1:${port}/`, body: () => '{}', ...load, warmup: 200 });
+    pinServer(child.pid);
+    const r = await runOpenLoopLoadApart({ url: `http://127.0.0.1:${port}/`, body: () => '{}', ...load, warmup: 200, core: GENERATOR_CORE });
     return { p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99) };
   } finally {
     child.kill();
@@ -261,7 +264,7 @@ export async function runFlagsHttpBench(options: { rate?: number; seconds?: numb
       return res.body.results.length > 0;
     }, 120_000);
 
-    pinApart(h.child.pid);
+    pinServer(h.child.pid);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     const url = new URL(`${h.url}/flags/?v=2`);
     const send = (distinctId: string) =>
@@ -289,7 +292,7 @@ export async function runFlagsHttpBench(options: { rate?: number; seconds?: numb
     }, 120_000);
     // Then an open-loop load over the same persons: requests start on schedule whatever the answers do.
     const bodyOf = (i: number) => JSON.stringify({ token: h.token, distinct_id: persons[(i * 7919) % persons.length]!.distinctId });
-    const load = await runOpenLoopLoad({ url: url.href, headers: { 'content-type': 'application/json' }, body: bodyOf, rate, seconds, warmup: 200 });
+    const load = await runOpenLoopLoadApart({ url: url.href, headers: { 'content-type': 'application/json' }, body: bodyOf, rate, seconds, warmup: 200, core: GENERATOR_CORE });
     agent.destroy();
     const sample = await (await fetch(url, { method: 'POST', body: bodyOf(0) })).text();
     const floor = await measureFloor(sample, { rate, seconds });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { runOpenLoopLoadApart } from '../../bench/support/open-loop-apart';
 import { parseResponse, runOpenLoopLoad } from '../../bench/support/open-loop-load';
 
 describe('the open-loop load generator of the latency benchmarks', () => {
@@ -14,11 +15,14 @@ describe('the open-loop load generator of the latency benchmarks', () => {
 
   it('sends every request on schedule, counts the non-200 answers and times the rest', async () => {
     const bodies: string[] = [];
+    let made = 0;
+    let madeAtFirst: number | undefined;
     const server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         bodies.push(body);
+        madeAtFirst ??= made;
         const n = Number(JSON.parse(body).n);
         // Every fifth answer is a 400, every seventh comes after 20 ms (so requests overlap).
         setTimeout(() => res.writeHead(n % 5 === 0 ? 400 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ n })), n % 7 === 0 ? 20 : 0);
@@ -27,13 +31,19 @@ describe('the open-loop load generator of the latency benchmarks', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const port = (server.address() as AddressInfo).port;
-      const r = await runOpenLoopLoad({ url: `http://127.0.0.1:${port}/flags/?v=2`, body: (i) => JSON.stringify({ n: i }), rate: 400, seconds: 0.5, warmup: 3, connections: 4 });
+      const body = (i: number) => {
+        made++;
+        return JSON.stringify({ n: i });
+      };
+      const r = await runOpenLoopLoad({ url: `http://127.0.0.1:${port}/flags/?v=2`, body, rate: 400, seconds: 0.5, warmup: 3, connections: 4 });
       expect(r.sent).toBe(200);
       expect(r.failed).toBe(40);
       expect(r.latencies).toHaveLength(160);
       expect([...r.latencies].sort((a, b) => a - b)).toEqual(r.latencies);
       expect(r.latencies[r.latencies.length - 1]).toBeGreaterThanOrEqual(19);
       expect(bodies).toHaveLength(203);
+      // Every request was built before the first was sent (nothing is made while it measures).
+      expect(madeAtFirst).toBe(203);
     } finally {
       server.close();
     }
@@ -59,5 +69,33 @@ describe('the open-loop load generator of the latency benchmarks', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('runs in a node process of its own and reports the same figures', async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push(body);
+        res.writeHead(JSON.parse(body).n === 7 ? 503 : 200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const r = await runOpenLoopLoadApart({ url: `http://127.0.0.1:${port}/`, body: (i) => JSON.stringify({ n: i }), rate: 200, seconds: 0.2, warmup: 2, connections: 2 });
+      expect(r.sent).toBe(40);
+      expect(r.failed).toBe(1);
+      expect(r.latencies).toHaveLength(39);
+      // The bodies were made here, warm-up ones first, and each was sent once.
+      expect(seen.map((b) => JSON.parse(b).n)).toEqual(Array.from({ length: 42 }, (_, i) => i));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('says why when the generator in its own process fails', async () => {
+    await expect(runOpenLoopLoadApart({ url: 'http://127.0.0.1:1/', body: () => '{}', rate: 10, seconds: 0.1 })).rejects.toThrow(/load generator: .*ECONNREFUSED/);
   });
 });
