@@ -9,7 +9,7 @@
  * 2. `/flags` over HTTP on a local `npm start` process with 50 flags and 2,000 stored persons:
  *    each person's first request one at a time (it reads Postgres), then an open-loop load at a
  *    fixed rate (default 1,000 req/s for 10 s) over the same persons from a node process of its
- *    own (raw keep-alive sockets: support/open-loop-load.ts, open-loop-apart.ts); p50/p99 latency and the achieved rate, and
+ *    own (raw keep-alive sockets: support/open-loop-load.ts, load-apart.ts); p50/p99 latency and the achieved rate, and
  *    the same load against an empty node:http server (the machine's floor). Goal: p99 ≤ 5 ms at 1k req/s.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -22,7 +22,7 @@ import { toLocalEvaluationResponse } from '../lib/flags/evaluation/local-evaluat
 import type { Cohort, EvaluationContext, FeatureFlag, FlagCondition, FlagFilters, PropertyFilter } from '../lib/flags/types';
 import { flag } from '../test/flags/evaluation/fixtures';
 import { api, eventually, startHedgerow } from '../test/support/hedgerow-process';
-import { runOpenLoopLoadApart } from './support/open-loop-apart';
+import { runOpenLoopLoadApart } from './support/load-apart';
 
 const PLANS = ['free', 'pro', 'team', 'enterprise'];
 const COUNTRIES = ['US', 'CA', 'FR', 'DE', 'GB', 'BR', 'IN', 'JP'];

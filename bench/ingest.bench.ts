@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { openAnalyticsStore } from '../lib/platform/ports';
 import { eventually, startHedgerow, type RunningHedgerow } from '../test/support/hedgerow-process';
 import { makePosthogJsBatch } from './capture.bench';
+import { runClosedLoopLoadApart } from './support/load-apart';
 
 const FIXTURE = path.join(__dirname, '../test/fixtures/sdk-wire/posthog-js/05-i_v0_e.json');
 const EVENTS_PER_BATCH = 50;
@@ -46,28 +47,21 @@ async function waitCaughtUp(h: RunningHedgerow): Promise<void> {
   }, 600_000);
 }
 
-/** Sends bodies with `concurrency` requests in flight, for `seconds`, at most `rate` events/s. */
+/**
+ * Sends bodies with `concurrency` requests in flight, for `seconds`, at most `rate` events/s, from
+ * a node process of its own (support/load-apart.ts) that takes little of the machine's CPU.
+ */
 async function drive(h: RunningHedgerow, bodies: Buffer[], seconds: number, rate: number | undefined, concurrency = 8): Promise<{ sent: number; failed: number }> {
-  let next = 0;
-  let sent = 0;
-  let failed = 0;
-  const start = Date.now();
-  const end = start + seconds * 1000;
-  const worker = async () => {
-    while (Date.now() < end) {
-      if (rate) {
-        const due = start + ((sent + EVENTS_PER_BATCH) / rate) * 1000;
-        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-      }
-      const body = bodies[next++ % bodies.length];
-      const res = await fetch(`${h.url}/i/v0/e/`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: new Uint8Array(body) });
-      await res.arrayBuffer();
-      if (res.status === 200) sent += EVENTS_PER_BATCH;
-      else failed++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { sent, failed };
+  const r = await runClosedLoopLoadApart({
+    url: `${h.url}/i/v0/e/`,
+    headers: { 'content-type': 'text/plain' },
+    body: (i) => bodies[i]!,
+    distinct: bodies.length,
+    seconds,
+    concurrency,
+    rate: rate === undefined ? undefined : rate / EVENTS_PER_BATCH,
+  });
+  return { sent: r.ok * EVENTS_PER_BATCH, failed: r.failed };
 }
 
 export interface IngestBenchResult {

@@ -64,8 +64,8 @@ export function parseResponse(buffer: Buffer): { length: number; status: number 
   return { length: headEnd + 4, status };
 }
 
-/** Every request's bytes, warm-up ones first. */
-function requestBytes(options: LoadOptions, count: number): Buffer[] {
+/** The bytes of `count` requests to `options.url`, the i-th with `options.body(i)`. */
+export function requestBytes(options: Pick<LoadOptions, 'url' | 'method' | 'headers'> & { readonly body: (i: number) => string | Uint8Array }, count: number): Buffer[] {
   const url = new URL(options.url);
   const head =
     `${options.method ?? 'POST'} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
@@ -73,8 +73,8 @@ function requestBytes(options: LoadOptions, count: number): Buffer[] {
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('');
   return Array.from({ length: count }, (_, i) => {
-    const body = options.body(i);
-    return Buffer.from(`${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const body = Buffer.from(options.body(i));
+    return Buffer.concat([Buffer.from(`${head}Content-Length: ${body.length}\r\n\r\n`), body]);
   });
 }
 

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runOpenLoopLoadApart } from '../../bench/support/open-loop-apart';
+import { runOpenLoopLoadApart } from '../../bench/support/load-apart';
 import { parseResponse, runOpenLoopLoad } from '../../bench/support/open-loop-load';
 
 describe('the open-loop load generator of the latency benchmarks', () => {
