@@ -64,9 +64,14 @@ function remove(properties: Properties, key: string): void {
   if (properties[key] !== undefined) properties[key] = undefined;
 }
 
-/** PostHog's event normalisation before person processing (contract §2.2). Pure. */
+/**
+ * PostHog's event normalisation before person processing (contract §2.2). No I/O. The event's
+ * `properties` object is taken over and changed in place, not copied: it is the record's own
+ * parse, made for this delivery alone (a redelivered record is parsed again), and copying its
+ * ~60 properties took four fifths of this step's time.
+ */
 export function normalizeEvent(record: CapturedRecord, captured: CapturedEvent): NormalizedEvent {
-  const properties: Properties = { ...captured.properties };
+  const properties: Properties = captured.properties;
   const set: Properties = { ...asObject(properties.$set), ...captured.$set };
   const setOnce: Properties = { ...asObject(properties.$set_once), ...captured.$set_once };
   const unset = unsetKeys(properties.$unset);
