@@ -79,7 +79,11 @@ export async function runClosedLoopLoad(options: ClosedLoopOptions): Promise<Clo
         waiting = false;
         if (response.status === 200) ok++;
         else failed++;
-        sendNext();
+        if (!response.close) return sendNext();
+        // The server closes this connection after the answer: go on with a new one.
+        socket.removeAllListeners('close');
+        socket.destroy();
+        open();
       });
       let error: Error | undefined;
       socket.on('error', (e) => (error = e));

@@ -46,22 +46,26 @@ interface Connection {
   closed: boolean;
 }
 
-/** The length of the first complete response in `buffer` and its status, or undefined if incomplete. */
-export function parseResponse(buffer: Buffer): { length: number; status: number } | undefined {
+/**
+ * The length of the first complete response in `buffer`, its status and whether the server
+ * closes the connection after it (`Connection: close`), or undefined if it is incomplete.
+ */
+export function parseResponse(buffer: Buffer): { length: number; status: number; close: boolean } | undefined {
   const headEnd = buffer.indexOf('\r\n\r\n');
   if (headEnd < 0) return undefined;
   const head = buffer.subarray(0, headEnd).toString('latin1');
   const status = Number(head.slice(9, 12));
+  const close = /\r\nconnection: *close/i.test(head);
   const contentLength = /\r\ncontent-length: *(\d+)/i.exec(head);
   if (contentLength) {
     const length = headEnd + 4 + Number(contentLength[1]);
-    return buffer.length >= length ? { length, status } : undefined;
+    return buffer.length >= length ? { length, status, close } : undefined;
   }
   if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
     const last = buffer.indexOf('\r\n0\r\n\r\n', headEnd + 2);
-    return last < 0 ? undefined : { length: last + 7, status };
+    return last < 0 ? undefined : { length: last + 7, status, close };
   }
-  return { length: headEnd + 4, status };
+  return { length: headEnd + 4, status, close };
 }
 
 /** The bytes of `count` requests to `options.url`, the i-th with `options.body(i)`. */
@@ -96,13 +100,22 @@ export async function runOpenLoopLoad(options: LoadOptions): Promise<LoadResult>
     const socket = net.connect(port, url.hostname);
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => {
+      if (c.socket !== socket) return;
       c.buffer = c.buffer.length > 0 ? Buffer.concat([c.buffer, data]) : data;
       for (let response = parseResponse(c.buffer); response; response = parseResponse(c.buffer)) {
         c.buffer = c.buffer.subarray(response.length);
         const i = c.pending.shift()!;
         if (response.status === 200) latencies[i] = performance.now() - startedAt[i]!;
+        outstanding--;
+        if (response.close) {
+          // The server closes the connection after this answer: requests sent behind it are
+          // lost, and the next one goes on a new connection.
+          outstanding -= c.pending.splice(0).length;
+          c.closed = true;
+          c.buffer = Buffer.alloc(0);
+        }
         if (c.pending.length === 0) idle.push(c);
-        if (--outstanding === 0) allAnswered?.();
+        if (outstanding === 0) allAnswered?.();
       }
     });
     // An error is followed by 'close'; the requests still waiting there are lost and count as failed.

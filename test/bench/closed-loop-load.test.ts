@@ -66,6 +66,18 @@ describe('the closed-loop load generator of the throughput benchmarks', () => {
     }
   });
 
+  it('goes on with a new connection when the server answers `Connection: close`, losing nothing', async () => {
+    const s = await serve((n, _req, res) => res.writeHead(200, n % 2 === 0 ? { connection: 'close' } : {}).end());
+    try {
+      const r = await runClosedLoopLoad({ url: s.url, body: () => '{}', distinct: 1, seconds: 0.2, concurrency: 2 });
+      expect(r.failed).toBe(0);
+      expect(r.ok).toBe(s.bodies.length);
+      expect(r.ok).toBeGreaterThan(5);
+    } finally {
+      s.close();
+    }
+  });
+
   it('fails when it cannot connect, in this process or in its own', async () => {
     await expect(runClosedLoopLoad({ url: 'http://127.0.0.1:1/', body: () => '{}', distinct: 1, seconds: 0.1 })).rejects.toThrow(/ECONNREFUSED/);
     await expect(runClosedLoopLoadApart({ url: 'http://127.0.0.1:1/', body: () => '{}', distinct: 1, seconds: 0.1 })).rejects.toThrow(/load generator: .*ECONNREFUSED/);

@@ -6,10 +6,12 @@ import { parseResponse, runOpenLoopLoad } from '../../bench/support/open-loop-lo
 describe('the open-loop load generator of the latency benchmarks', () => {
   it('frames responses by content-length and by chunked encoding, and waits for the rest', () => {
     const fixed = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 404');
-    expect(parseResponse(fixed)).toEqual({ length: fixed.length - 'HTTP/1.1 404'.length, status: 200 });
+    expect(parseResponse(fixed)).toEqual({ length: fixed.length - 'HTTP/1.1 404'.length, status: 200, close: false });
+    const closing = Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}');
+    expect(parseResponse(closing)).toEqual({ length: closing.length, status: 200, close: true });
     expect(parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel'))).toBeUndefined();
     const chunked = Buffer.from('HTTP/1.1 400 Bad\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n');
-    expect(parseResponse(chunked)).toEqual({ length: chunked.length, status: 400 });
+    expect(parseResponse(chunked)).toEqual({ length: chunked.length, status: 400, close: false });
     expect(parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n'))).toBeUndefined();
   });
 
