@@ -75,6 +75,21 @@ describe('FileLog', () => {
     await reopened.close();
   });
 
+  it('checks each record whole at reopening: a changed byte in its data cuts the log off there', async () => {
+    const dir = tmp();
+    const log = FileLog.open({ dir, shards: 1 });
+    await log.put('events', [rec('key', 'first'), rec('key', 'second'), rec('key', 'third')]);
+    await log.close();
+    const segment = path.join(dir, 'events', 'shard-000', '00000000000000000000.log');
+    const bytes = fs.readFileSync(segment);
+    const at = bytes.indexOf('second');
+    bytes[at] = 'S'.charCodeAt(0);
+    fs.writeFileSync(segment, bytes);
+    const reopened = FileLog.open({ dir, shards: 1 });
+    expect(reopened.shardsOf('events')[0].read(0, 10, 1 << 20).map((r) => r.data.toString())).toEqual(['first']);
+    await reopened.close();
+  });
+
   it('rolls segments and deletes those every consumer has passed', async () => {
     const dir = tmp();
     const log = FileLog.open({ dir, shards: 1, segmentBytes: 200 });

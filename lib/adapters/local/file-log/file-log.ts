@@ -52,7 +52,7 @@ export class FileLog implements EventBus {
   async put(stream: StreamName, records: readonly BusRecord[]): Promise<void> {
     if (this.closed) throw new BusUnavailableError('The log is closed.');
     const shards = this.shardsOf(stream);
-    const byShard = new Map<number, Buffer[]>();
+    const byShard = new Map<number, ReturnType<typeof encodeRecord>[]>();
     const now = Date.now();
     for (const record of records) {
       if (record.data.length + Buffer.byteLength(record.partitionKey) > MAX_RECORD_BYTES) {

@@ -22,17 +22,20 @@ export interface StoredRecord {
   readonly arrivalMs: number;
 }
 
-export function encodeRecord(partitionKey: string, data: Uint8Array, arrivalMs: number): Buffer {
-  const key = Buffer.from(partitionKey, 'utf8');
-  const bodyLength = BODY_FIXED_BYTES + key.length + data.length;
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyLength);
-  buf.writeUInt32LE(bodyLength, 0);
-  buf.writeDoubleLE(arrivalMs, HEADER_BYTES);
-  buf.writeUInt16LE(key.length, HEADER_BYTES + 8);
-  key.copy(buf, HEADER_BYTES + BODY_FIXED_BYTES);
-  buf.set(data, HEADER_BYTES + BODY_FIXED_BYTES + key.length);
-  buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES)), 4);
-  return buf;
+/**
+ * A record's bytes as two parts written one after the other: the header with the partition key,
+ * then the data as it was given (not copied; the CRC runs over both).
+ */
+export function encodeRecord(partitionKey: string, data: Uint8Array, arrivalMs: number): [Buffer, Uint8Array] {
+  const keyLength = Buffer.byteLength(partitionKey);
+  const bodyLength = BODY_FIXED_BYTES + keyLength + data.length;
+  const head = Buffer.allocUnsafe(HEADER_BYTES + BODY_FIXED_BYTES + keyLength);
+  head.writeUInt32LE(bodyLength, 0);
+  head.writeDoubleLE(arrivalMs, HEADER_BYTES);
+  head.writeUInt16LE(keyLength, HEADER_BYTES + 8);
+  head.write(partitionKey, HEADER_BYTES + BODY_FIXED_BYTES, 'utf8');
+  head.writeUInt32LE(crc32(data, crc32(head.subarray(HEADER_BYTES))), 4);
+  return [head, data];
 }
 
 export type DecodeOutcome =

@@ -54,23 +54,27 @@ export class Shard {
     return this.segments[this.segments.length - 1];
   }
 
-  /** Appends already-encoded records in one write; returns the offset of each. */
-  append(encoded: readonly Buffer[]): number[] {
+  /** Appends already-encoded records (each in its parts) in one write; returns the offset of each. */
+  append(encoded: readonly (readonly Uint8Array[])[]): number[] {
     if (this.active.size >= this.segmentBytes) this.roll();
     const seg = this.active;
     const offsets: number[] = [];
+    const parts: Uint8Array[] = [];
     let at = seg.base + seg.size;
-    for (const buf of encoded) {
+    for (const record of encoded) {
       offsets.push(at);
-      at += buf.length;
+      for (const part of record) {
+        parts.push(part);
+        at += part.length;
+      }
     }
     const total = at - (seg.base + seg.size);
     const fd = this.fdOf(seg);
     // One gathered write of the records as they are (libuv goes on past a short write and IOV_MAX),
     // not a copy of them all into one buffer first.
-    let written = fs.writevSync(fd, encoded as Buffer[], seg.size);
+    let written = fs.writevSync(fd, parts, seg.size);
     if (written < total) {
-      const all = Buffer.concat(encoded);
+      const all = Buffer.concat(parts);
       while (written < total) written += fs.writeSync(fd, all, written, total - written, seg.size + written);
     }
     if (this.fsync) fs.fdatasyncSync(fd);
