@@ -86,6 +86,7 @@ export async function runIngestBench(options: { seconds?: number; rate?: number 
     await waitCaughtUp(h);
   } finally {
     await h.stop();
+    if (process.env.BENCH_SERVER_OUTPUT) console.error(h.output());
   }
   const store = await openAnalyticsStore({ kind: 'chdb', dir: path.join(h.dataDir, 'clickhouse') });
   try {
