@@ -313,6 +313,7 @@ export async function runFlagsHttpBench(options: { rate?: number; seconds?: numb
     };
   } finally {
     await h.stop();
+    h.removeData();
     if (process.env.BENCH_SERVER_OUTPUT) console.log(h.output());
   }
 }

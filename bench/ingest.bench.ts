@@ -116,6 +116,7 @@ export async function runIngestBench(options: { seconds?: number; rate?: number 
     };
   } finally {
     await store.close();
+    h.removeData();
   }
 }
 

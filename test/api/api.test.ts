@@ -1,11 +1,7 @@
 /** The /api routes: keys, project scoping, bad input, on the local platform in this process. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createOrganization, createPersonalApiKey, createTeam, createUser } from '../../lib/accounts/accounts-repository';
-import { silentLogger } from '../../lib/observability/logger';
-import { loadLocalConfig } from '../../lib/platform/config';
-import { startLocalPlatform, type LocalPlatform } from '../../lib/platform/local-platform';
+import type { LocalPlatform } from '../../lib/platform/local-platform';
+import { startTestPlatform } from '../support/local-platform';
 
 let platform: LocalPlatform;
 let otherOrgProject: number;
@@ -22,8 +18,7 @@ async function call(pathAndQuery: string, key: string | undefined, init: Request
 }
 
 beforeAll(async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-api-'));
-  platform = await startLocalPlatform(loadLocalConfig(['--port', '0', '--data-dir', dataDir], {}), silentLogger);
+  platform = await startTestPlatform('hedgerow-api-');
   const org = await createOrganization(platform.db, 'Elsewhere');
   otherOrgProject = (await createTeam(platform.db, { organizationId: org.id, name: 'Not yours' })).id;
   const outsider = await createUser(platform.db, { email: 'out@elsewhere.test', organizationId: org.id });

@@ -1,14 +1,10 @@
 /** /api/projects/:id/cohorts/: dynamic and static cohorts, members by ids and CSV, validation, scopes — on the local platform in this process. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createOrganization, createTeam } from '../../lib/accounts/accounts-repository';
 import { staticCohortIdsOfPerson } from '../../lib/flags/cohort-repository';
-import { silentLogger } from '../../lib/observability/logger';
 import { personUuidFor } from '../../lib/persons/person-uuid';
 import { processPersons } from '../../lib/persons/process-persons';
-import { loadLocalConfig } from '../../lib/platform/config';
-import { startLocalPlatform, type LocalPlatform } from '../../lib/platform/local-platform';
+import type { LocalPlatform } from '../../lib/platform/local-platform';
+import { startTestPlatform } from '../support/local-platform';
 
 let platform: LocalPlatform;
 let otherOrgProject: number;
@@ -50,8 +46,7 @@ async function memberIds(id: number): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-cohorts-api-'));
-  platform = await startLocalPlatform(loadLocalConfig(['--port', '0', '--data-dir', dataDir], {}), silentLogger);
+  platform = await startTestPlatform('hedgerow-cohorts-api-');
   const org = await createOrganization(platform.db, 'Elsewhere');
   otherOrgProject = (await createTeam(platform.db, { organizationId: org.id, name: 'Not yours' })).id;
   const ids = ['alice', 'bob', 'carol', 'dave', 'erin'];

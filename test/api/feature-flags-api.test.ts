@@ -1,7 +1,4 @@
 /** /api/projects/:id/feature_flags/: CRUD, versions, soft delete, validation, scopes — on the local platform in this process. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createOrganization, createTeam } from '../../lib/accounts/accounts-repository';
 import { registerApiRoutes } from '../../lib/api/api-routes';
 import { insertCohort } from '../../lib/flags/cohort-repository';
@@ -9,8 +6,8 @@ import { listActiveFlags } from '../../lib/flags/flag-repository';
 import { Router, withErrorHandling } from '../../lib/http/router';
 import { silentLogger } from '../../lib/observability/logger';
 import { assignGroupType } from '../../lib/persons/group-repository';
-import { loadLocalConfig } from '../../lib/platform/config';
-import { startLocalPlatform, type LocalPlatform } from '../../lib/platform/local-platform';
+import type { LocalPlatform } from '../../lib/platform/local-platform';
+import { startTestPlatform } from '../support/local-platform';
 
 let platform: LocalPlatform;
 let otherOrgProject: number;
@@ -34,8 +31,7 @@ async function keyWith(scopes: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-flags-api-'));
-  platform = await startLocalPlatform(loadLocalConfig(['--port', '0', '--data-dir', dataDir], {}), silentLogger);
+  platform = await startTestPlatform('hedgerow-flags-api-');
   const org = await createOrganization(platform.db, 'Elsewhere');
   otherOrgProject = (await createTeam(platform.db, { organizationId: org.id, name: 'Not yours' })).id;
   await assignGroupType(platform.db, platform.team.id, 'company');

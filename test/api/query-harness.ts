@@ -2,18 +2,15 @@
  * A local platform (PGlite, chDB, ingestion) plus a second HTTP server carrying the /api routes
  * with a query service of the test's choosing (test-only runners, tight limits).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { MemoryCache } from '../../lib/adapters/local/memory-cache';
 import { createOrganization, createPersonalApiKey, createTeam, createUser } from '../../lib/accounts/accounts-repository';
 import { registerApiRoutes } from '../../lib/api/api-routes';
 import { Router, withErrorHandling } from '../../lib/http/router';
 import { silentLogger } from '../../lib/observability/logger';
-import { loadLocalConfig } from '../../lib/platform/config';
 import { startHttpServer } from '../../lib/platform/http-server';
-import { startLocalPlatform, type LocalPlatform } from '../../lib/platform/local-platform';
+import type { LocalPlatform } from '../../lib/platform/local-platform';
 import { QueryService, type QueryServiceOptions } from '../../lib/query/query-service';
+import { startTestPlatform } from '../support/local-platform';
 
 export interface QueryHarness {
   readonly platform: LocalPlatform;
@@ -32,8 +29,7 @@ export interface QueryHarness {
 }
 
 export async function startQueryHarness(options: Partial<QueryServiceOptions> = {}): Promise<QueryHarness> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-query-api-'));
-  const platform = await startLocalPlatform(loadLocalConfig(['--port', '0', '--data-dir', dataDir], {}), silentLogger);
+  const platform = await startTestPlatform('hedgerow-query-api-');
   const cache = new MemoryCache();
   const queries = new QueryService({ runners: {}, store: platform.store, cache, ...options });
   const router = new Router();

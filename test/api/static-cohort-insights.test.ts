@@ -3,14 +3,10 @@
  * (person_static_cohort) on create, CSV upload, removal and a static → dynamic → static round
  * trip — on the local platform (PGlite, chDB, ingestion) in this process.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createTeam } from '../../lib/accounts/accounts-repository';
 import { insertCohort } from '../../lib/flags/cohort-repository';
-import { silentLogger } from '../../lib/observability/logger';
-import { loadLocalConfig } from '../../lib/platform/config';
-import { startLocalPlatform, type LocalPlatform } from '../../lib/platform/local-platform';
+import type { LocalPlatform } from '../../lib/platform/local-platform';
+import { startTestPlatform } from '../support/local-platform';
 
 let platform: LocalPlatform;
 const COHORTS = '/api/projects/@current/cohorts/';
@@ -42,8 +38,7 @@ async function pageviewsInCohort(id: number): Promise<number[]> {
  * $pageview: alice Jan 1 (twice) and Jan 3, bob Jan 1, carol Jan 2.
  */
 beforeAll(async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-static-cohort-insights-'));
-  platform = await startLocalPlatform(loadLocalConfig(['--port', '0', '--data-dir', dataDir], {}), silentLogger);
+  platform = await startTestPlatform('hedgerow-static-cohort-insights-');
   const pv = (distinct_id: string, timestamp: string) => ({ event: '$pageview', distinct_id, timestamp, properties: {} });
   const batch = [pv('alice', '2024-01-01T10:00:00Z'), pv('alice', '2024-01-01T11:00:00Z'), pv('alice', '2024-01-03T10:00:00Z'), pv('bob', '2024-01-01T12:00:00Z'), pv('carol', '2024-01-02T09:00:00Z')];
   const res = await fetch(`${platform.url}/batch/`, { method: 'POST', body: JSON.stringify({ api_key: platform.team.apiToken, batch }) });

@@ -63,6 +63,7 @@ afterAll(async () => {
   await browser?.close();
   await pages?.close();
   await h?.stop();
+  h?.removeData();
 });
 
 it('records a scripted session that the recordings API lists and replays', async () => {

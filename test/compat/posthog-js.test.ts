@@ -50,6 +50,7 @@ afterAll(async () => {
   await browser?.close();
   await pages?.close();
   await h?.stop();
+  h?.removeData();
 });
 
 const events = async (query: string) => (await api<{ results: EventOut[] }>(h, `/api/projects/@current/events/?${query}`)).body.results;

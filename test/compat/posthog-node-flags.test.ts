@@ -52,6 +52,7 @@ afterAll(async () => {
   await remote?.shutdown();
   await local?.shutdown();
   await h?.stop();
+  h?.removeData();
 });
 
 describe('posthog-node flags against Hedgerow', () => {

@@ -32,6 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.shutdown();
   const code = await h?.stop();
+  h?.removeData();
   expect(code).toBe(0);
 });
 

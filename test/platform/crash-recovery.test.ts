@@ -59,5 +59,6 @@ it('loses and duplicates nothing that was acknowledged across a kill -9', async 
     expect(duplicated).toEqual([]);
   } finally {
     await store.close();
+    first.removeData();
   }
 }, 240_000);

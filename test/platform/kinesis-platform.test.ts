@@ -45,6 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform?.stop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   client?.destroy();
   await kinesalite?.stop();
   process.env = savedEnv;

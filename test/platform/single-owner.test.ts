@@ -13,4 +13,5 @@ it('refuses a second process on the same data folder, and starts again once the 
   const again = await startHedgerow({ dataDir: first.dataDir, token: first.token, personalApiKey: first.personalApiKey });
   expect((await fetch(`${again.url}/_health`)).status).toBe(200);
   expect(await again.stop()).toBe(0);
+  first.removeData();
 }, 180_000);

@@ -16,6 +16,8 @@ export interface RunningHedgerow {
   stop(): Promise<number | null>;
   /** kill -9. */
   kill(): Promise<void>;
+  /** Deletes the data folder if startHedgerow made it (a folder passed in stays); call once the process has stopped. */
+  removeData(): void;
 }
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -25,6 +27,7 @@ const ROOT = path.resolve(__dirname, '../..');
  * with known keys, and waits until it prints its URL.
  */
 export async function startHedgerow(options: { dataDir?: string; token?: string; personalApiKey?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<RunningHedgerow> {
+  const madeDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-run-'));
   const token = options.token ?? `phc_test${randomBytes(12).toString('hex')}`;
   const personalApiKey = options.personalApiKey ?? `phx_test${randomBytes(12).toString('hex')}`;
@@ -76,6 +79,9 @@ export async function startHedgerow(options: { dataDir?: string; token?: string;
       if (child.exitCode !== null) return;
       child.kill('SIGKILL');
       await exited;
+    },
+    removeData() {
+      if (madeDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
