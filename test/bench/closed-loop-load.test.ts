@@ -43,7 +43,7 @@ describe('the closed-loop load generator of the throughput benchmarks', () => {
     try {
       const r = await runClosedLoopLoad({ url: s.url, body: () => Buffer.from([1, 2, 3]), distinct: 1, seconds: 0.5, concurrency: 4, rate: 40 });
       expect(r.failed).toBe(0);
-      expect(r.ok).toBeGreaterThanOrEqual(10); // it sends (a loaded machine may send the last few after the time is up)
+      expect(r.ok).toBeGreaterThanOrEqual(10); // it sends; on a loaded machine the last few may not go out before the time is up
       expect(r.ok).toBeLessThanOrEqual(21);
       expect(s.bodies.every((b) => b === '\u0001\u0002\u0003')).toBe(true);
     } finally {
