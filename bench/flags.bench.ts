@@ -9,8 +9,9 @@
  * 2. `/flags` over HTTP on a local `npm start` process with 50 flags and 2,000 stored persons:
  *    each person's first request one at a time (it reads Postgres), then an open-loop load at a
  *    fixed rate (default 1,000 req/s for 10 s) over the same persons from a node process of its
- *    own (raw keep-alive sockets: support/open-loop-load.ts, load-apart.ts); p50/p99 latency and the achieved rate, and
- *    the same load against an empty node:http server (the machine's floor). Goal: p99 ≤ 5 ms at 1k req/s.
+ *    own (raw keep-alive sockets: support/open-loop-load.ts, load-apart.ts); p50/p99 latency and
+ *    the achieved rate, and the same load against an empty node:http server (the machine's
+ *    floor). Goal: p99 ≤ 5 ms at 1k req/s.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
@@ -204,7 +205,7 @@ const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sor
  */
 const GENERATOR_CORE = os.cpus().length < 2 ? undefined : 1;
 
-function pinServer(serverPid: number | undefined): void {
+function pinApart(serverPid: number | undefined): void {
   if (!serverPid || GENERATOR_CORE === undefined) return;
   try {
     execFileSync('taskset', ['-a', '-p', '-c', '0', String(serverPid)], { stdio: 'ignore' });
@@ -227,7 +228,7 @@ async function measureFloor(body: string, load: { rate: number; seconds: number 
       child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       child.once('exit', () => reject(new Error('floor server exited')));
     });
-    pinServer(child.pid);
+    pinApart(child.pid);
     const r = await runOpenLoopLoadApart({ url: `http://127.0.0.1:${port}/`, body: () => '{}', ...load, warmup: 200, core: GENERATOR_CORE });
     return { p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99) };
   } finally {
@@ -264,7 +265,7 @@ export async function runFlagsHttpBench(options: { rate?: number; seconds?: numb
       return res.body.results.length > 0;
     }, 120_000);
 
-    pinServer(h.child.pid);
+    pinApart(h.child.pid);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     const url = new URL(`${h.url}/flags/?v=2`);
     const send = (distinctId: string) =>

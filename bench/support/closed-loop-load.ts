@@ -6,12 +6,9 @@
  * machine whose throughput it measures (undici's fetch took ~0.2 of a core at 400 requests/s).
  */
 import net from 'node:net';
-import { parseResponse, requestBytes } from './open-loop-load';
+import { parseResponse, requestBytes, type LoadOptions } from './open-loop-load';
 
-export interface ClosedLoopOptions {
-  readonly url: string;
-  readonly method?: string;
-  readonly headers?: Record<string, string>;
+export interface ClosedLoopOptions extends Pick<LoadOptions, 'url' | 'method' | 'headers'> {
   /** The i-th distinct request's body; the load cycles through `distinct` of them. */
   readonly body: (i: number) => string | Uint8Array;
   readonly distinct: number;

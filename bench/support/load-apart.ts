@@ -27,17 +27,23 @@ process.once('message', async ({ kind, options, bodies }) => {
 });
 `;
 
+/** The child's code, bundled once per process. */
+let childCode: Promise<string> | undefined;
+const bundleChild = () =>
+  (childCode ??= esbuild
+    .build({
+      stdin: { contents: CHILD, resolveDir: __dirname, sourcefile: 'load-child.js', loader: 'js' },
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      write: false,
+      logLevel: 'silent',
+    })
+    .then((built) => built.outputFiles[0]!.text));
+
 async function runApart<T>(kind: 'open' | 'closed', options: object, bodies: (string | Uint8Array)[], core: number | undefined): Promise<T> {
-  const built = await esbuild.build({
-    stdin: { contents: CHILD, resolveDir: __dirname, sourcefile: 'load-child.js', loader: 'js' },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    write: false,
-    logLevel: 'silent',
-  });
-  const child = spawn(process.execPath, ['--expose-gc', '-e', built.outputFiles[0]!.text], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = spawn(process.execPath, ['--expose-gc', '-e', await bundleChild()], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
   try {
     if (core !== undefined && child.pid) {
       try {

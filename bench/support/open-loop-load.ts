@@ -7,7 +7,7 @@
  *
  * The generator's own pauses would count as the server's too, so it allocates next to nothing
  * while it measures: every request's bytes are built before the load starts and the times are
- * kept in typed arrays. `runOpenLoopLoadApart` (open-loop-child.ts) runs it in a node process of
+ * kept in typed arrays. `runOpenLoopLoadApart` (load-apart.ts) runs it in a node process of
  * its own, whose heap holds nothing else.
  *
  * Each connection carries one request at a time; a request due while all are busy is pipelined
