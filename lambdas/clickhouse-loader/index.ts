@@ -1,7 +1,6 @@
 /** Kinesis `events_processed` → batched, idempotent inserts into ClickHouse. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { createClickHouseLoader } from '../../lib/clickhouse/loader';
 import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
 import { EmfMetrics } from '../../lib/observability/metrics';
@@ -9,6 +8,7 @@ import { openAnalyticsStore, openBlobStore } from '../../lib/platform/ports';
 import { analyticsSpec, blobSpec } from '../shared/aws-config';
 import { lazyBlobStore } from '../shared/lazy-ports';
 import { createLambdaLogger } from '../shared/lambda-logger';
+import { handleStreamEvent, type StreamEvent } from '../shared/stream-event';
 
 const { logger, powertools } = createLambdaLogger('clickhouse-loader');
 
@@ -19,6 +19,6 @@ const loader = (async () => {
   return createClickHouseLoader({ store, deadLetters, logger, metrics: new EmfMetrics() });
 })();
 
-export const handler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => (await loader)(event)).use(
+export const handler = middy(async (event: StreamEvent) => handleStreamEvent(event, await loader, logger)).use(
   injectLambdaContext(powertools),
 );

@@ -1,10 +1,9 @@
 /**
- * Kinesis `events` → persons & groups in Aurora → Kinesis `events_processed`; every batch's person,
+ * Kinesis (or MSK) `events` → persons & groups in Aurora → Kinesis `events_processed`; every batch's person,
  * distinct-id and group changes and merges are also projected into DynamoDB, where the flags function reads them.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { TeamDirectory } from '../../lib/accounts/team-directory';
 import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
 import { projectPersons } from '../../lib/flags/person-projection';
@@ -14,6 +13,7 @@ import { openBlobStore, openBus, openDatabase, openKeyValueStore } from '../../l
 import { blobSpec, busSpec, databaseSpec, keyValueSpec } from '../shared/aws-config';
 import { lazyBlobStore, lazyKeyValueStore } from '../shared/lazy-ports';
 import { createLambdaLogger } from '../shared/lambda-logger';
+import { handleStreamEvent, type StreamEvent } from '../shared/stream-event';
 
 const { logger, powertools } = createLambdaLogger('ingestion-consumer');
 
@@ -36,6 +36,6 @@ const consumer = (async () => {
   });
 })();
 
-export const handler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => (await consumer)(event)).use(
+export const handler = middy(async (event: StreamEvent) => handleStreamEvent(event, await consumer, logger)).use(
   injectLambdaContext(powertools),
 );

@@ -5,7 +5,6 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { createBlobDeadLetterStore } from '../../lib/dead-letters/dead-letter-store';
 import { EmfMetrics } from '../../lib/observability/metrics';
 import { openAnalyticsStore, openBlobStore, openKeyValueStore } from '../../lib/platform/ports';
@@ -13,6 +12,7 @@ import { createPublishedReplaySettings } from '../../lib/replay/published-replay
 import { createReplayConsumer } from '../../lib/replay/replay-consumer';
 import { analyticsSpec, blobSpec, keyValueSpec } from '../shared/aws-config';
 import { createLambdaLogger } from '../shared/lambda-logger';
+import { handleStreamEvent, type StreamEvent } from '../shared/stream-event';
 
 const { logger, powertools } = createLambdaLogger('replay-consumer');
 
@@ -23,6 +23,6 @@ const consumer = (async () => {
   return createReplayConsumer({ blobs, store, settings: (teamId) => settings.get(teamId), deadLetters, logger, metrics: new EmfMetrics() });
 })();
 
-export const handler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => (await consumer)(event)).use(
+export const handler = middy(async (event: StreamEvent) => handleStreamEvent(event, await consumer, logger)).use(
   injectLambdaContext(powertools),
 );

@@ -21,14 +21,23 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   return value;
 }
 
-/** The Kinesis streams this function may write, by logical name (HEDGEROW_STREAM_*). */
+/**
+ * The streams this function may write, by logical name (HEDGEROW_STREAM_*): Kinesis stream names,
+ * or MSK topic names when HEDGEROW_KAFKA_BROKERS holds the cluster's bootstrap servers; those are
+ * reached with MSK's IAM authentication unless HEDGEROW_KAFKA_AUTH is `none` (a plaintext Kafka).
+ */
 export function busSpec(streams: readonly StreamName[], env: NodeJS.ProcessEnv = process.env): BusSpec {
   const variables: Record<StreamName, string> = {
     events: 'HEDGEROW_STREAM_EVENTS',
     events_processed: 'HEDGEROW_STREAM_EVENTS_PROCESSED',
     recordings: 'HEDGEROW_STREAM_RECORDINGS',
   };
-  return { kind: 'kinesis', streams: Object.fromEntries(streams.map((s) => [s, requireEnv(variables[s], env)])) };
+  const names = Object.fromEntries(streams.map((s) => [s, requireEnv(variables[s], env)]));
+  const brokers = env.HEDGEROW_KAFKA_BROKERS;
+  if (!brokers) return { kind: 'kinesis', streams: names };
+  const auth = env.HEDGEROW_KAFKA_AUTH ?? 'iam';
+  if (auth !== 'iam' && auth !== 'none') throw new LambdaConfigError('HEDGEROW_KAFKA_AUTH', 'must be iam or none');
+  return { kind: 'kafka', topics: names, brokers: brokers.split(','), iamRegion: auth === 'iam' ? requireEnv('AWS_REGION', env) : undefined };
 }
 
 export const keyValueSpec = (env: NodeJS.ProcessEnv = process.env): KeyValueSpec => ({ kind: 'dynamodb', table: requireEnv('HEDGEROW_KV_TABLE', env) });

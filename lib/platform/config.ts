@@ -23,6 +23,8 @@ export interface LocalConfig {
   readonly dynamodb?: { readonly endpoint: string; readonly table: string };
   /** A Kinesis endpoint (KINESIS_ENDPOINT) instead of the local log; see `KinesisConfig`. */
   readonly kinesis?: KinesisConfig;
+  /** A Kafka cluster (KAFKA_BROKERS) instead of the local log; see `KafkaConfig`. */
+  readonly kafka?: KafkaConfig;
   /** Shards per stream of the local log, and of the Kinesis streams the platform creates. */
   readonly shards: number;
   readonly logLevel: LogLevel;
@@ -38,6 +40,15 @@ export interface KinesisConfig {
   readonly createStreams: boolean;
 }
 
+export interface KafkaConfig {
+  /** Bootstrap servers, `host:port` each (KAFKA_BROKERS, comma-separated). */
+  readonly brokers: readonly string[];
+  /** Topic per logical stream (KAFKA_TOPIC_*); the topics must exist, or the cluster create them. */
+  readonly topics: Readonly<Record<StreamName, string>>;
+  /** MSK's IAM authentication over TLS, signed for AWS_REGION (KAFKA_MSK_IAM, default false: plaintext). */
+  readonly iamRegion?: string;
+}
+
 /** The variable naming each stream, and its default name. */
 const KINESIS_STREAMS: Readonly<Record<StreamName, readonly [variable: string, fallback: string]>> = {
   events: ['KINESIS_STREAM_EVENTS', 'hedgerow-events'],
@@ -45,8 +56,16 @@ const KINESIS_STREAMS: Readonly<Record<StreamName, readonly [variable: string, f
   recordings: ['KINESIS_STREAM_RECORDINGS', 'hedgerow-recordings'],
 };
 
-/** Kinesis stream names: 1 to 128 of these characters. */
+const KAFKA_TOPICS: Readonly<Record<StreamName, readonly [variable: string, fallback: string]>> = {
+  events: ['KAFKA_TOPIC_EVENTS', 'hedgerow-events'],
+  events_processed: ['KAFKA_TOPIC_EVENTS_PROCESSED', 'hedgerow-events-processed'],
+  recordings: ['KAFKA_TOPIC_RECORDINGS', 'hedgerow-recordings'],
+};
+
+/** Kinesis stream names: 1 to 128 of these characters; Kafka topic names: 1 to 249. */
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+const TOPIC_NAME = /^[a-zA-Z0-9_.-]{1,249}$/;
+const BROKER = /^[^\s:,]+:\d{1,5}$/;
 
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
@@ -104,22 +123,54 @@ function kinesisConfig(env: NodeJS.ProcessEnv): KinesisConfig | undefined {
     if (stray) throw new ConfigError(stray, 'is set but KINESIS_ENDPOINT is not');
     return undefined;
   }
-  const streams = {} as Record<StreamName, string>;
+  return {
+    endpoint,
+    region: awsRegion(env),
+    streams: streamNames(KINESIS_STREAMS, env, STREAM_NAME, 128),
+    createStreams: boolean('KINESIS_CREATE_STREAMS', env.KINESIS_CREATE_STREAMS, true),
+  };
+}
+
+function kafkaConfig(env: NodeJS.ProcessEnv): KafkaConfig | undefined {
+  const raw = env.KAFKA_BROKERS;
+  if (!raw) {
+    const stray = [...Object.values(KAFKA_TOPICS).map(([variable]) => variable), 'KAFKA_MSK_IAM'].find((v) => env[v]);
+    if (stray) throw new ConfigError(stray, 'is set but KAFKA_BROKERS is not');
+    return undefined;
+  }
+  if (env.KINESIS_ENDPOINT) throw new ConfigError('KAFKA_BROKERS', 'and KINESIS_ENDPOINT choose two different buses: set one');
+  const brokers = raw.split(',').map((b) => b.trim());
+  const bad = brokers.find((b) => !BROKER.test(b));
+  if (bad !== undefined) throw new ConfigError('KAFKA_BROKERS', `must be host:port, comma-separated (got "${bad}")`);
+  return {
+    brokers,
+    topics: streamNames(KAFKA_TOPICS, env, TOPIC_NAME, 249),
+    iamRegion: boolean('KAFKA_MSK_IAM', env.KAFKA_MSK_IAM, false) ? awsRegion(env) : undefined,
+  };
+}
+
+/** The real name of each stream from its variable or default, checked, and no two alike. */
+function streamNames(
+  variables: Readonly<Record<StreamName, readonly [variable: string, fallback: string]>>,
+  env: NodeJS.ProcessEnv,
+  pattern: RegExp,
+  maxLength: number,
+): Record<StreamName, string> {
+  const names = {} as Record<StreamName, string>;
   const seen = new Map<string, string>();
-  for (const [stream, [variable, fallback]] of entries) {
+  for (const [stream, [variable, fallback]] of Object.entries(variables) as [StreamName, readonly [string, string]][]) {
     const name = env[variable] || fallback;
-    if (!STREAM_NAME.test(name)) throw new ConfigError(variable, `must be 1 to 128 letters, digits, _ . or - (got "${name}")`);
+    if (!pattern.test(name)) throw new ConfigError(variable, `must be 1 to ${maxLength} letters, digits, _ . or - (got "${name}")`);
     // One stream for two purposes would feed the ingestion its own output.
     if (seen.has(name)) throw new ConfigError(variable, `must differ from ${seen.get(name)} (both are "${name}")`);
     seen.set(name, variable);
-    streams[stream] = name;
+    names[stream] = name;
   }
-  return {
-    endpoint,
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
-    streams,
-    createStreams: boolean('KINESIS_CREATE_STREAMS', env.KINESIS_CREATE_STREAMS, true),
-  };
+  return names;
+}
+
+function awsRegion(env: NodeJS.ProcessEnv): string {
+  return env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
 }
 
 export function loadLocalConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -142,6 +193,7 @@ export function loadLocalConfig(argv: readonly string[] = process.argv.slice(2),
     s3: s3Endpoint ? { endpoint: s3Endpoint, bucket: env.S3_BUCKET! } : undefined,
     dynamodb: dynamoEndpoint ? { endpoint: dynamoEndpoint, table: env.DYNAMODB_TABLE! } : undefined,
     kinesis: kinesisConfig(env),
+    kafka: kafkaConfig(env),
     shards: integer('HEDGEROW_SHARDS', env.HEDGEROW_SHARDS, 2, 1, 64),
     logLevel,
   };

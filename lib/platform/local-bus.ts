@@ -1,15 +1,16 @@
 /**
  * The local platform's bus and the runners of its consumers, chosen together: the durable file
- * log in the data folder, or Kinesis at KINESIS_ENDPOINT read by pollers (on AWS, event-source
- * mappings do the reading; this process has none). Either way a consumer's handler gets the
- * same Kinesis-shaped batches under the same delivery rules (lib/adapters/batch-delivery.ts).
+ * log in the data folder, Kinesis at KINESIS_ENDPOINT read by pollers, or Kafka at KAFKA_BROKERS
+ * read by consumer-group members (on AWS, event-source mappings do the reading; this process has
+ * none). Either way a consumer's handler gets the same Kinesis-shaped batches under the same
+ * delivery rules (lib/adapters/batch-delivery.ts).
  */
 import path from 'node:path';
 import type { DeadLetterStore } from '../dead-letters/dead-letter-store';
 import type { Logger } from '../observability/logger';
 import type { BatchHandler, EventBus, StreamName } from '../ports/bus';
 import type { KeyValueStore } from '../ports/key-value-store';
-import type { KinesisConfig, LocalConfig } from './config';
+import type { KafkaConfig, KinesisConfig, LocalConfig } from './config';
 
 export interface ConsumerSpec {
   /** Names the consumer's checkpoints and dead letters. */
@@ -29,7 +30,7 @@ export interface LocalConsumer {
   stop(): Promise<void>;
   /** Resolves once what was on the stream at the call has been consumed. */
   drain(timeoutMs?: number): Promise<void>;
-  /** What the health check shows: bytes behind on the log, milliseconds behind on Kinesis. */
+  /** What the health check shows: bytes behind on the log, milliseconds behind on Kinesis, records behind on Kafka. */
   health(): Record<string, number>;
 }
 
@@ -42,6 +43,7 @@ export interface LocalBus {
 
 export async function openLocalBus(config: LocalConfig, deps: { readonly kv: KeyValueStore; readonly logger: Logger }): Promise<LocalBus> {
   if (config.kinesis) return openKinesisBus(config.kinesis, config.shards, deps);
+  if (config.kafka) return openKafkaBus(config.kafka, deps);
   const [{ FileLog }, { LogConsumer }] = await Promise.all([import('../adapters/local/file-log/file-log'), import('../adapters/local/file-log/log-consumer')]);
   const log = FileLog.open({ dir: path.join(config.dataDir, 'bus'), shards: config.shards });
   return { bus: log, consumer: (spec) => new LogConsumer(log, spec), close: () => log.close() };
@@ -84,5 +86,21 @@ async function openKinesisBus(config: KinesisConfig, shards: number, deps: { rea
       await bus.close();
       client.destroy();
     },
+  };
+}
+
+/** Consumers commit their offsets in Kafka, as members of the group `hedgerow-<consumer name>`. */
+async function openKafkaBus(config: KafkaConfig, deps: { readonly logger: Logger }): Promise<LocalBus> {
+  const [{ createKafka }, { KafkaBus }, { KafkaPoller }] = await Promise.all([
+    import('../adapters/kafka/kafka-client'),
+    import('../adapters/kafka/kafka-bus'),
+    import('../adapters/kafka/kafka-poller'),
+  ]);
+  const kafka = createKafka({ brokers: config.brokers, iamRegion: config.iamRegion }, deps.logger);
+  const bus = new KafkaBus({ kafka, topics: config.topics, logger: deps.logger });
+  return {
+    bus,
+    consumer: (spec) => new KafkaPoller({ ...spec, kafka, topic: config.topics[spec.stream] }),
+    close: () => bus.close(),
   };
 }

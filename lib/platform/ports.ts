@@ -13,7 +13,8 @@ import type { Logger } from '../observability/logger';
 
 export type BusSpec =
   | { readonly kind: 'file-log'; readonly dir: string; readonly shards: number }
-  | { readonly kind: 'kinesis'; readonly streams: Partial<Record<StreamName, string>>; readonly endpoint?: string };
+  | { readonly kind: 'kinesis'; readonly streams: Partial<Record<StreamName, string>>; readonly endpoint?: string }
+  | { readonly kind: 'kafka'; readonly topics: Partial<Record<StreamName, string>>; readonly brokers: readonly string[]; readonly iamRegion?: string };
 
 export type DatabaseSpec =
   | { readonly kind: 'pglite'; readonly dir: string }
@@ -34,6 +35,10 @@ export async function openBus(spec: BusSpec, logger: Logger): Promise<EventBus> 
   if (spec.kind === 'file-log') {
     const { FileLog } = await import('../adapters/local/file-log/file-log');
     return FileLog.open({ dir: spec.dir, shards: spec.shards });
+  }
+  if (spec.kind === 'kafka') {
+    const [{ createKafka }, { KafkaBus }] = await Promise.all([import('../adapters/kafka/kafka-client'), import('../adapters/kafka/kafka-bus')]);
+    return new KafkaBus({ kafka: createKafka({ brokers: spec.brokers, iamRegion: spec.iamRegion }, logger), topics: spec.topics, logger });
   }
   const { KinesisBus, createKinesisClient } = await import('../adapters/aws/kinesis-bus');
   const client = createKinesisClient(spec.endpoint ? { endpoint: spec.endpoint } : {});

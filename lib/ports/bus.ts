@@ -1,5 +1,5 @@
 /**
- * The message bus: Kinesis Data Streams on AWS, a durable on-disk log locally.
+ * The message bus: Kinesis Data Streams (or MSK) on AWS, a durable on-disk log locally.
  * Producers put records keyed by a partition key; consumers receive batches in the
  * Kinesis event shape and answer with the records that failed (ReportBatchItemFailures).
  */
@@ -63,6 +63,14 @@ export class BusUnavailableError extends Error {
   constructor(message: string, readonly cause?: unknown) {
     super(message);
     this.name = 'BusUnavailableError';
+  }
+}
+
+/** A record the bus refuses before anything is sent: it can never fit in one record of the bus. */
+export class RecordTooLargeError extends RangeError {
+  constructor(message: string, readonly index: number) {
+    super(message);
+    this.name = 'RecordTooLargeError';
   }
 }
 

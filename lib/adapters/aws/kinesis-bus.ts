@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { silentLogger, type Logger } from '../../observability/logger';
-import { BusUnavailableError, MAX_RECORD_BYTES, type BusRecord, type EventBus, type StreamName } from '../../ports/bus';
+import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord, type EventBus, type StreamName } from '../../ports/bus';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff';
 
 /** Kinesis limits for one PutRecords call. */
@@ -26,14 +26,6 @@ export interface KinesisBusOptions {
   /** Delays between attempts. @default { baseDelayMs: 50, maxDelayMs: 2000 } */
   readonly backoff?: BackoffOptions;
   readonly logger?: Logger;
-}
-
-/** A record the bus refuses before anything is sent: it can never fit in a Kinesis record. */
-export class RecordTooLargeError extends RangeError {
-  constructor(message: string, readonly index: number) {
-    super(message);
-    this.name = 'RecordTooLargeError';
-  }
 }
 
 /** Call-level errors that another attempt cannot fix. */

@@ -8,8 +8,8 @@ import {
   type PutRecordsCommandInput,
   type PutRecordsCommandOutput,
 } from '@aws-sdk/client-kinesis';
-import { KinesisBus, RecordTooLargeError, chunkEntries, createKinesisClient } from '../../../lib/adapters/aws/kinesis-bus';
-import { BusUnavailableError, MAX_RECORD_BYTES, type BusRecord } from '../../../lib/ports/bus';
+import { KinesisBus, chunkEntries, createKinesisClient } from '../../../lib/adapters/aws/kinesis-bus';
+import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord } from '../../../lib/ports/bus';
 import { TEST_CREDENTIALS, TEST_REGION, startKinesalite, type Emulator } from '../../support/aws-emulators';
 
 let kinesalite: Emulator;

@@ -1,0 +1,94 @@
+import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { silentLogger, type Logger } from '../../observability/logger';
+import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord, type EventBus, type StreamName } from '../../ports/bus';
+
+/** Bytes of records per produce request: each partition's record batch stays under a broker's default 1 MiB `message.max.bytes`. */
+export const PRODUCE_MAX_BYTES = 1_000_000;
+
+export interface KafkaBusOptions {
+  readonly kafka: Kafka;
+  /** Topic per logical stream. */
+  readonly topics: Readonly<Partial<Record<StreamName, string>>>;
+  /** Produce attempts (kafkajs retries a failed request with backoff) before `put` rejects. @default 6 */
+  readonly maxAttempts?: number;
+  readonly logger?: Logger;
+}
+
+/**
+ * The bus on Kafka (MSK on AWS). A record's partition key is its message key: kafkajs's default
+ * partitioner (murmur2, Java's) sends equal keys to one partition, which keeps them in order.
+ * `put` resolves once every record is acknowledged by all in-sync replicas (acks = -1); records
+ * go in produce requests of at most PRODUCE_MAX_BYTES, one after the other. The producer
+ * connects on the first `put` and reconnects after a failed one.
+ */
+export class KafkaBus implements EventBus {
+  private producer?: Promise<Producer>;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  async put(stream: StreamName, records: readonly BusRecord[]): Promise<void> {
+    const topic = this.options.topics[stream];
+    if (!topic) throw new BusUnavailableError(`No Kafka topic is configured for "${stream}".`);
+    const messages = records.map(toMessage);
+    let producer: Producer;
+    try {
+      producer = await this.connected();
+      for (const chunk of chunkMessages(messages)) {
+        await producer.send({ topic, messages: chunk, acks: -1, compression: CompressionTypes.None });
+      }
+    } catch (error) {
+      this.logger.warn('kafka produce failed', { topic, records: records.length, error: (error as Error).message });
+      this.producer = undefined;
+      throw new BusUnavailableError(`Producing ${records.length} records to ${topic} failed: ${(error as Error).message}`, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer) await (await producer.catch(() => undefined))?.disconnect();
+  }
+
+  private connected(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.options.kafka.producer({
+        allowAutoTopicCreation: false,
+        retry: { retries: Math.max(0, (this.options.maxAttempts ?? 6) - 1), initialRetryTime: 100, maxRetryTime: 2000 },
+      });
+      await producer.connect();
+      return producer;
+    })();
+    return this.producer;
+  }
+}
+
+function toMessage(record: BusRecord, index: number): Message {
+  if (record.partitionKey.length === 0) throw new RecordTooLargeError(`Record ${index}: the partition key is empty.`, index);
+  const size = record.data.byteLength + Buffer.byteLength(record.partitionKey);
+  if (size > MAX_RECORD_BYTES) {
+    throw new RecordTooLargeError(`Record ${index} is ${size} bytes with its partition key; the bus accepts at most ${MAX_RECORD_BYTES}.`, index);
+  }
+  return { key: record.partitionKey, value: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength) };
+}
+
+/** Splits messages, in order, into produce requests of at most PRODUCE_MAX_BYTES (a bigger message goes alone). */
+export function chunkMessages(messages: readonly Message[]): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = (message.value as Buffer).byteLength + Buffer.byteLength(message.key as string);
+    if (current.length > 0 && bytes + size > PRODUCE_MAX_BYTES) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

@@ -1,0 +1,139 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { CONSUMER_DEFAULTS, deliverRecords, describeError, splitByBytes, type ConsumerOptions, type DeliverableRecord } from '../batch-delivery';
+import { Waker } from '../waker';
+
+export interface KafkaPollerOptions extends ConsumerOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  /** The consumer group, which keeps the committed offsets. @default `hedgerow-<name>` */
+  readonly groupId?: string;
+}
+
+/**
+ * A Kafka consumer for a process that is not a Lambda (the local platform on KAFKA_BROKERS): a
+ * consumer group member of `hedgerow-<name>` that hands each partition's batches to the same
+ * handler and delivery rules as the MSK event-source mapping on AWS, one partition's records in
+ * order, and commits a partition's offset as each batch is done (handled or dead-lettered), so a
+ * restart redelivers at most the batch in flight. Batches hold at most `batchSize` records;
+ * a fetch waits up to `maxBatchingWindowMs` for records to arrive.
+ */
+export class KafkaPoller {
+  private readonly options: Required<Omit<KafkaPollerOptions, 'groupId'>> & { readonly groupId: string };
+  private readonly consumer: Consumer;
+  private admin?: Admin;
+  private stopped = false;
+  private running?: Promise<void>;
+  /** Records behind the partition's high watermark after its last batch. */
+  private readonly lagByPartition = new Map<number, number>();
+  /** Wakes retry pauses (a stop only). */
+  private readonly stopping = new Waker();
+
+  constructor(options: KafkaPollerOptions) {
+    this.options = { ...CONSUMER_DEFAULTS, groupId: `hedgerow-${options.name}`, ...options };
+    this.consumer = options.kafka.consumer({
+      groupId: this.options.groupId,
+      // kafkajs waits at least 1 ms per fetch; the window is how long a fetch waits for data.
+      maxWaitTimeInMs: Math.max(1, this.options.maxBatchingWindowMs),
+      minBytes: 1,
+      maxBytes: this.options.maxBatchBytes,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  start(): void {
+    this.running = this.run().catch((error) => this.options.logger.error('kafka consumer failed to start', { consumer: this.name, error: describeError(error) }));
+  }
+
+  /** Finishes the batches in flight (each committed as it completes) and leaves the group. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopping.close();
+    await this.running;
+    await this.consumer.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  health(): { lag_records: number; partitions: number } {
+    return { lag_records: [...this.lagByPartition.values()].reduce((a, b) => a + b, 0), partitions: this.lagByPartition.size };
+  }
+
+  /** Resolves once the group has committed every partition up to its end as it was at the call. */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const admin = await this.connectedAdmin();
+    const ends = await admin.fetchTopicOffsets(this.options.topic);
+    for (;;) {
+      const [committed] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [this.options.topic] });
+      const at = new Map(committed.partitions.map((p) => [p.partition, BigInt(p.offset)]));
+      if (ends.every((end) => BigInt(end.high) <= BigInt(end.low) || (at.get(end.partition) ?? -1n) >= BigInt(end.high))) return;
+      if (Date.now() > deadline) throw new Error(`${this.name}: not drained after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  private async run(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    if (this.stopped) return;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      // Partitions are independent, as Kinesis shards are: each goes at its own pace.
+      partitionsConsumedConcurrently: 16,
+      eachBatch: (payload) => this.deliverBatch(payload),
+    });
+  }
+
+  private async deliverBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const records = batch.messages.map(toDeliverable);
+    const isStopped = () => this.stopped || !isRunning() || isStale();
+    for (const chunk of chunksOf(records, this.options.batchSize, this.options.maxBatchBytes)) {
+      await deliverRecords(chunk, this.options, {
+        shardId: `${topic}-${partition}`,
+        eventSourceARN: topic,
+        acknowledge: async (record) => {
+          resolveOffset(record.sequenceNumber);
+          const next = (BigInt(record.sequenceNumber) + 1n).toString();
+          await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+          this.lagByPartition.set(partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))));
+        },
+        isStopped,
+        pause: (ms) => this.stopping.wait(ms),
+      });
+      if (isStopped()) return;
+      await heartbeat();
+    }
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+}
+
+function toDeliverable(message: KafkaMessage): DeliverableRecord {
+  return {
+    sequenceNumber: message.offset,
+    partitionKey: message.key?.toString() ?? '',
+    data: message.value ?? Buffer.alloc(0),
+    arrivalMs: Number(message.timestamp),
+  };
+}
+
+function chunksOf(records: readonly DeliverableRecord[], batchSize: number, maxBytes: number): DeliverableRecord[][] {
+  const out: DeliverableRecord[][] = [];
+  for (const run of splitByBytes(records, maxBytes)) {
+    for (let i = 0; i < run.length; i += batchSize) out.push(run.slice(i, i + batchSize));
+  }
+  return out;
+}
