@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ALBEvent, APIGatewayProxyEventV2, CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import type { ALBEvent, APIGatewayProxyEventV2, CloudFormationCustomResourceEvent, Context, MSKEvent, MSKRecord } from 'aws-lambda';
 
 /**
  * Lambda events as AWS delivers them, for invoking real handler modules in tests. Field sets
@@ -114,4 +114,11 @@ export function customResourceEvent(requestType: 'Create' | 'Update' | 'Delete',
   if (requestType === 'Create') return { ...base, RequestType: 'Create' };
   if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: 'hedgerow-migrations', OldResourceProperties: base.ResourceProperties };
   return { ...base, RequestType: 'Delete', PhysicalResourceId: 'hedgerow-migrations' };
+}
+
+/** An MSK event-source mapping's event: records grouped under `<topic>-<partition>`, keys and values base64. */
+export function mskEvent(records: readonly MSKRecord[], clusterArn = 'arn:aws:kafka:us-east-1:123456789012:cluster/hedgerow/abcd-1'): MSKEvent {
+  const grouped: MSKEvent['records'] = {};
+  for (const r of records) (grouped[`${r.topic}-${r.partition}`] ??= []).push(r);
+  return { eventSource: 'aws:kafka', eventSourceArn: clusterArn, bootstrapServers: 'b-1.hedgerow.kafka.us-east-1.amazonaws.com:9098', records: grouped };
 }

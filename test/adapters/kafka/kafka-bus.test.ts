@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { KafkaBus, PRODUCE_MAX_BYTES, chunkMessages } from '../../../lib/adapters/kafka/kafka-bus';
+import { createKafka, mskIamSasl } from '../../../lib/adapters/kafka/kafka-client';
+import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord } from '../../../lib/ports/bus';
+import { startMockKafka, type MockKafkaCluster } from '../../support/kafka/mock-cluster';
+
+/** The Kafka bus against a Kafka cluster over TCP (librdkafka's mock cluster), with the real kafkajs client. */
+let cluster: MockKafkaCluster;
+let kafka: Kafka;
+
+beforeAll(async () => {
+  cluster = await startMockKafka({ events: 4, processed: 2 });
+  kafka = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+}, 30_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const record = (key: string, text: string): BusRecord => ({ partitionKey: key, data: Buffer.from(text) });
+
+/** Every message of a topic, with its partition, once `count` have arrived. */
+async function readAll(topic: string, count: number): Promise<{ partition: number; message: KafkaMessage }[]> {
+  const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: { partition: number; message: KafkaMessage }[] = [];
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        out.push({ partition, message });
+        if (out.length >= count) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}
+
+describe('KafkaBus', () => {
+  it('stores every record with its partition key as the message key; one key stays on one partition, in order', async () => {
+    const bus = new KafkaBus({ kafka: createKafka({ brokers: cluster.brokers }), topics: { events: 'events' } });
+    const keys = ['phc_a:user-1', 'phc_a:user-2', 'phc_b:user-1', 'phc_a:user-3'];
+    const records = Array.from({ length: 40 }, (_, i) => record(keys[i % keys.length], `event-${i}`));
+    await bus.put('events', records.slice(0, 20));
+    await bus.put('events', records.slice(20));
+    await bus.close();
+
+    const stored = await readAll('events', 40);
+    expect(stored.map((s) => s.message.value!.toString()).sort()).toEqual(records.map((r) => Buffer.from(r.data).toString()).sort());
+    for (const key of keys) {
+      const ofKey = stored.filter((s) => s.message.key!.toString() === key);
+      expect(new Set(ofKey.map((s) => s.partition)).size).toBe(1);
+      const order = ofKey.map((s) => Number(s.message.value!.toString().slice('event-'.length)));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
+    // Four keys over four partitions: the partitioner spreads them (murmur2 puts these on more than one).
+    expect(new Set(stored.map((s) => s.partition)).size).toBeGreaterThan(1);
+  }, 30_000);
+
+  it('refuses a record too large for the bus, or without a partition key, before anything is sent', async () => {
+    const bus = new KafkaBus({ kafka: createKafka({ brokers: cluster.brokers }), topics: { events_processed: 'processed' } });
+    const big = { partitionKey: 'k', data: Buffer.alloc(MAX_RECORD_BYTES) };
+    await expect(bus.put('events_processed', [record('k', 'small'), big])).rejects.toMatchObject({ name: 'RecordTooLargeError', index: 1 });
+    await expect(bus.put('events_processed', [record('', 'no key')])).rejects.toBeInstanceOf(RecordTooLargeError);
+    await bus.put('events_processed', [record('k', 'after')]);
+    await bus.close();
+    // Only the record of the last, valid put was stored.
+    expect((await readAll('processed', 1)).map((s) => s.message.value!.toString())).toEqual(['after']);
+  }, 30_000);
+
+  it('rejects with BusUnavailableError for a stream it has no topic for, or when no broker answers', async () => {
+    const bus = new KafkaBus({ kafka: createKafka({ brokers: cluster.brokers }), topics: {} });
+    await expect(bus.put('recordings', [record('k', 'x')])).rejects.toBeInstanceOf(BusUnavailableError);
+
+    const nowhere = new KafkaBus({ kafka: createKafka({ brokers: ['127.0.0.1:1'] }), topics: { events: 'events' }, maxAttempts: 2 });
+    await expect(nowhere.put('events', [record('k', 'x')])).rejects.toBeInstanceOf(BusUnavailableError);
+    await nowhere.close();
+  }, 30_000);
+
+  it('splits a put into produce requests of at most PRODUCE_MAX_BYTES, in order', () => {
+    const messages = Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(400_000) }));
+    const chunks = chunkMessages(messages);
+    expect(chunks.map((c) => c.length)).toEqual([2, 2, 1]);
+    expect(chunks.flat()).toEqual(messages);
+    for (const chunk of chunks) expect(chunk.reduce((n, m) => n + m.value.byteLength + m.key.length, 0)).toBeLessThanOrEqual(PRODUCE_MAX_BYTES);
+  });
+});
+
+describe('MSK IAM authentication', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('presents a SigV4-presigned kafka-cluster:Connect request for the region, signed with the credential chain', async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    const sasl = mskIamSasl('eu-west-1') as { mechanism: string; oauthBearerProvider: () => Promise<{ value: string }> };
+    expect(sasl.mechanism).toBe('oauthbearer');
+    const { value } = await sasl.oauthBearerProvider();
+    const url = new URL(Buffer.from(value, 'base64url').toString('utf8'));
+    expect(url.host).toBe('kafka.eu-west-1.amazonaws.com');
+    expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/);
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    expect(value).not.toContain('wJalrXUtnFEMI');
+  });
+});
