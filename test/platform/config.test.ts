@@ -37,6 +37,17 @@ describe('local configuration', () => {
     expect(named).toMatchObject({ region: 'eu-west-1', createStreams: false, streams: { events: 'prod-events', events_processed: 'hedgerow-events-processed', recordings: 'prod.recordings' } });
   });
 
+  it('switches the bus to Kafka with KAFKA_BROKERS, plaintext unless KAFKA_MSK_IAM, with default topic names', () => {
+    expect(loadLocalConfig([], {}).kafka).toBeUndefined();
+    expect(loadLocalConfig([], { KAFKA_BROKERS: '127.0.0.1:9092, kafka-2:9092' }).kafka).toEqual({
+      brokers: ['127.0.0.1:9092', 'kafka-2:9092'],
+      topics: { events: 'hedgerow-events', events_processed: 'hedgerow-events-processed', recordings: 'hedgerow-recordings' },
+      iamRegion: undefined,
+    });
+    const msk = loadLocalConfig([], { KAFKA_BROKERS: 'b-1.msk:9098', KAFKA_MSK_IAM: 'true', AWS_REGION: 'eu-west-1', KAFKA_TOPIC_EVENTS: 'prod.events' }).kafka;
+    expect(msk).toMatchObject({ iamRegion: 'eu-west-1', topics: { events: 'prod.events', events_processed: 'hedgerow-events-processed' } });
+  });
+
   it.each([
     [['--port', 'abc'], {}, /--port/],
     [['--port'], {}, /--port needs a value/],
@@ -52,6 +63,11 @@ describe('local configuration', () => {
     [[], { KINESIS_ENDPOINT: 'http://k', KINESIS_STREAM_RECORDINGS: 'bad name!' }, /KINESIS_STREAM_RECORDINGS must be 1 to 128 letters/],
     [[], { KINESIS_ENDPOINT: 'http://k', KINESIS_STREAM_EVENTS_PROCESSED: 'hedgerow-events' }, /KINESIS_STREAM_EVENTS_PROCESSED must differ from KINESIS_STREAM_EVENTS/],
     [[], { KINESIS_ENDPOINT: 'http://k', KINESIS_CREATE_STREAMS: 'maybe' }, /KINESIS_CREATE_STREAMS must be true or false/],
+    [[], { KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS must be host:port/],
+    [[], { KAFKA_BROKERS: 'a:1', KINESIS_ENDPOINT: 'http://k' }, /KAFKA_BROKERS and KINESIS_ENDPOINT choose two different buses/],
+    [[], { KAFKA_TOPIC_EVENTS: 'events' }, /KAFKA_TOPIC_EVENTS is set but KAFKA_BROKERS is not/],
+    [[], { KAFKA_BROKERS: 'a:1', KAFKA_TOPIC_RECORDINGS: 'hedgerow-events' }, /KAFKA_TOPIC_RECORDINGS must differ from KAFKA_TOPIC_EVENTS/],
+    [[], { KAFKA_BROKERS: 'a:1', KAFKA_MSK_IAM: 'sometimes' }, /KAFKA_MSK_IAM must be true or false/],
   ])('refuses %j %j loudly, naming the variable', (argv, env, message) => {
     expect(() => loadLocalConfig(argv as string[], env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => loadLocalConfig(argv as string[], env as NodeJS.ProcessEnv)).toThrow(message as RegExp);
