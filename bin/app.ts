@@ -4,10 +4,12 @@
  *
  *   npx cdk synth                              # profile lean, HTTP API front door
  *   npx cdk synth -c profile=scale -c frontDoor=alb
+ *   npx cdk synth -c bus=msk                   # Kafka topics on MSK Serverless instead of Kinesis
  *   npx cdk deploy --all -c profile=lean
  *
  * Context: `profile` = lean | scale, `frontDoor` = httpApi | alb, `clickhouse` = cloud,
- * `stackPrefix` (default Hedgerow), `certificateArn` (HTTPS on the ALB), `logLevel`.
+ * `bus` = kinesis | msk (MSK Serverless: from $547.50/month idle; capture and the ingestion consumer
+ * then run in the VPC), `stackPrefix` (default Hedgerow), `certificateArn` (HTTPS on the ALB), `logLevel`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,11 +19,13 @@ import { DataStack } from '../stacks/data-stack';
 import { IngestionStack } from '../stacks/ingestion-stack';
 import { MigrationStack } from '../stacks/migration-stack';
 import {
+  BUSES,
   CLICKHOUSE_MODES,
   FRONT_DOORS,
   PROFILES,
   PROFILE_SETTINGS,
   parseChoice,
+  type Bus,
   type ClickHouseMode,
   type FrontDoor,
   type Profile,
@@ -35,6 +39,8 @@ export interface HedgerowAppOptions {
   readonly frontDoor?: FrontDoor;
   /** @default 'cloud' */
   readonly clickhouse?: ClickHouseMode;
+  /** Kinesis streams, or Kafka topics on MSK Serverless. @default 'kinesis' */
+  readonly bus?: Bus;
   /** @default - environment-agnostic stacks */
   readonly env?: Environment;
   /** Prefix of every stack name, to deploy several Hedgerows into one account. @default 'Hedgerow' */
@@ -58,15 +64,17 @@ export function buildHedgerowApp(app: App, options: HedgerowAppOptions = {}): He
   const profile = options.profile ?? 'lean';
   const frontDoor = options.frontDoor ?? 'httpApi';
   const clickhouse = options.clickhouse ?? 'cloud';
+  const bus = options.bus ?? 'kinesis';
   const prefix = options.stackPrefix ?? 'Hedgerow';
   const settings = PROFILE_SETTINGS[profile];
   const common = { env: options.env, tags: { 'hedgerow:profile': profile } };
 
   const data = new DataStack(app, `${prefix}Data`, {
     ...common,
-    description: `Hedgerow stateful resources (profile ${profile}): VPC, Aurora, Valkey, S3, DynamoDB, Kinesis, secrets`,
+    description: `Hedgerow stateful resources (profile ${profile}): VPC, Aurora, Valkey, S3, DynamoDB, ${bus === 'msk' ? 'MSK Serverless' : 'Kinesis'}, secrets`,
     settings,
     publicSubnets: frontDoor === 'alb',
+    bus,
   });
   const migration = new MigrationStack(app, `${prefix}Migrations`, {
     ...common,
@@ -77,7 +85,7 @@ export function buildHedgerowApp(app: App, options: HedgerowAppOptions = {}): He
   });
   const ingestion = new IngestionStack(app, `${prefix}Ingestion`, {
     ...common,
-    description: `Hedgerow ingestion (profile ${profile}, front door ${frontDoor}, ClickHouse ${clickhouse})`,
+    description: `Hedgerow ingestion (profile ${profile}, front door ${frontDoor}, ClickHouse ${clickhouse}${bus === 'msk' ? ', bus MSK' : ''})`,
     data,
     settings,
     frontDoor,
@@ -112,6 +120,7 @@ export function optionsFromContext(app: App): HedgerowAppOptions {
     profile: parseChoice('profile', ctx('profile'), PROFILES, 'lean'),
     frontDoor: parseChoice('frontDoor', ctx('frontDoor'), FRONT_DOORS, 'httpApi'),
     clickhouse: parseChoice('clickhouse', ctx('clickhouse'), CLICKHOUSE_MODES, 'cloud'),
+    bus: parseChoice('bus', ctx('bus'), BUSES, 'kinesis'),
     env: account || region ? { account, region } : undefined,
     stackPrefix: (ctx('stackPrefix') as string | undefined) || undefined,
     certificateArn: (ctx('certificateArn') as string | undefined) || undefined,

@@ -4,7 +4,7 @@
  * synthesized CloudFormation templates (stacks/cost/inventory.ts walks them) times the unit
  * prices in stacks/cost/prices.ts (from ../shared/COST_FACTS.md).
  *
- *   npm run cost                        # synthesize lean and scale (both front doors), write docs/cost.md
+ *   npm run cost                        # synthesize lean and scale (both front doors; HTTP API with MSK), write docs/cost.md
  *   npm run cost -- --check             # fail when docs/cost.md is out of date
  *   npm run cost -- --assembly cdk.out  # price an existing `npx cdk synth` output, print to stdout
  */
@@ -14,25 +14,32 @@ import * as path from 'node:path';
 import { estimate, IDLE, TEN_MILLION_EVENTS, type Estimate } from '../stacks/cost/estimate';
 import { takeInventory, type CfnTemplate, type Inventory, type Templates } from '../stacks/cost/inventory';
 import { POSTHOG_TIERS, PRICES, RULES, tieredPrice } from '../stacks/cost/prices';
-import { FRONT_DOORS, PROFILES, type FrontDoor, type Profile } from '../stacks/profiles';
+import { FRONT_DOORS, PROFILES, type Bus, type FrontDoor, type Profile } from '../stacks/profiles';
 import { PROJECT_ROOT } from '../stacks/project-root';
 import { buildHedgerowApp, createHedgerowApp } from './app';
 
 export interface Variant {
   readonly profile: Profile;
   readonly frontDoor: FrontDoor;
+  readonly bus: Bus;
   readonly inventory: Inventory;
   readonly idle: Estimate;
   readonly busy: Estimate;
 }
 
-/** Synthesizes the app for one profile and front door (bundling off: assets do not change the bill). */
-export function synthesizeTemplates(profile: Profile, frontDoor: FrontDoor): Templates {
+/** What docs/cost.md prices: every profile behind each front door on Kinesis, and on MSK behind the HTTP API. */
+export const REPORTED_VARIANTS: readonly { readonly profile: Profile; readonly frontDoor: FrontDoor; readonly bus: Bus }[] = [
+  ...PROFILES.flatMap((profile) => FRONT_DOORS.map((frontDoor) => ({ profile, frontDoor, bus: 'kinesis' as const }))),
+  ...PROFILES.map((profile) => ({ profile, frontDoor: 'httpApi' as const, bus: 'msk' as const })),
+];
+
+/** Synthesizes the app for one profile, front door and bus (bundling off: assets do not change the bill). */
+export function synthesizeTemplates(profile: Profile, frontDoor: FrontDoor, bus: Bus = 'kinesis'): Templates {
   process.env.CDK_VALIDATION ??= 'false';
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'hedgerow-cost-'));
   try {
     const app = createHedgerowApp({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    buildHedgerowApp(app, { profile, frontDoor, migrationsVersion: 'cost-report' });
+    buildHedgerowApp(app, { profile, frontDoor, bus, migrationsVersion: 'cost-report' });
     const assembly = app.synth();
     return Object.fromEntries(assembly.stacks.map((s) => [s.stackName, s.template as CfnTemplate]));
   } finally {
@@ -48,7 +55,13 @@ export function readAssembly(dir: string): Templates {
 
 export function priceVariant(profile: Profile, frontDoor: FrontDoor, templates: Templates): Variant {
   const inventory = takeInventory(templates);
-  return { profile, frontDoor, inventory, idle: estimate(inventory, IDLE), busy: estimate(inventory, TEN_MILLION_EVENTS) };
+  const bus: Bus = inventory.kafkaClusters > 0 ? 'msk' : 'kinesis';
+  return { profile, frontDoor, bus, inventory, idle: estimate(inventory, IDLE), busy: estimate(inventory, TEN_MILLION_EVENTS) };
+}
+
+/** Synthesizes and prices every variant of REPORTED_VARIANTS. */
+export function priceReportedVariants(): Variant[] {
+  return REPORTED_VARIANTS.map(({ profile, frontDoor, bus }) => priceVariant(profile, frontDoor, synthesizeTemplates(profile, frontDoor, bus)));
 }
 
 export function postHogCloud(events: number, recordings: number, flagRequests: number) {
@@ -61,7 +74,8 @@ export function postHogCloud(events: number, recordings: number, flagRequests: n
 const $ = (x: number) => `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 export function renderMarkdown(variants: readonly Variant[]): string {
-  const find = (p: Profile, f: FrontDoor) => variants.find((v) => v.profile === p && v.frontDoor === f)!;
+  const find = (p: Profile, f: FrontDoor, b: Bus = 'kinesis') => variants.find((v) => v.profile === p && v.frontDoor === f && v.bus === b)!;
+  const withMsk = PROFILES.map((p) => find(p, 'httpApi', 'msk')).filter(Boolean);
   const posthog = postHogCloud(TEN_MILLION_EVENTS.events, 10_000, 3_000_000);
   const out: string[] = [];
   const w = (line = '') => out.push(line);
@@ -75,9 +89,9 @@ export function renderMarkdown(variants: readonly Variant[]): string {
   w();
   w('## Summary');
   w();
-  w('| Profile | Front door | Idle | 10M events/month |');
-  w('|---|---|---:|---:|');
-  for (const v of variants) w(`| ${v.profile} | ${v.frontDoor} | ${$(v.idle.total)} | ${$(v.busy.total)} |`);
+  w('| Profile | Front door | Bus | Idle | 10M events/month |');
+  w('|---|---|---|---:|---:|');
+  for (const v of variants) w(`| ${v.profile} | ${v.frontDoor} | ${v.bus} | ${$(v.idle.total)} | ${$(v.busy.total)} |`);
   w();
   w(`PostHog Cloud for the same 10M events costs ${$(posthog.anonymous)} (anonymous) to ${$(posthog.identified)} (identified),`);
   w(`or ${$(posthog.anonymousWithExtras)} to ${$(posthog.identifiedWithExtras)} with the 10k recordings and 3M flag requests of`);
@@ -87,11 +101,15 @@ export function renderMarkdown(variants: readonly Variant[]): string {
   w();
   w('## What the templates contain');
   w();
-  w(`| | ${PROFILES.join(' | ')} |`);
-  w(`|---|${PROFILES.map(() => '---').join('|')}|`);
-  const row = (label: string, f: (inv: Inventory) => string) => w(`| ${label} | ${PROFILES.map((p) => f(find(p, 'httpApi').inventory)).join(' | ')} |`);
-  row('Kinesis streams', (i) => i.streams.map((s) => `\`${s.bus}\` ${s.mode === 'ON_DEMAND' ? 'on-demand' : `${s.shards} shard`}${s.encrypted ? ', encrypted' : ''}`).join('; '));
-  row('Stream consumers', (i) => i.consumers.map((c) => `${c.functionName}: batch ${c.batchSize}, window ${c.windowSeconds} s, ×${c.parallelization}`).join('; '));
+  const columns = [...PROFILES.map((p) => find(p, 'httpApi')), ...withMsk];
+  w(`| | ${columns.map((v) => (v.bus === 'kinesis' ? v.profile : `${v.profile}, msk`)).join(' | ')} |`);
+  w(`|---|${columns.map(() => '---').join('|')}|`);
+  const row = (label: string, f: (inv: Inventory) => string) => w(`| ${label} | ${columns.map((v) => f(v.inventory)).join(' | ')} |`);
+  row('Kinesis streams', (i) => i.streams.map((s) => `\`${s.bus}\` ${s.mode === 'ON_DEMAND' ? 'on-demand' : `${s.shards} shard`}${s.encrypted ? ', encrypted' : ''}`).join('; ') || 'none');
+  row('MSK Serverless', (i) => (i.kafkaClusters ? `${i.kafkaClusters} cluster; ${i.topics.map((t) => `\`${t.name}\` ${t.partitions} partitions`).join('; ')}` : 'none'));
+  row('Stream consumers', (i) =>
+    i.consumers.map((c) => `${c.functionName}: batch ${c.batchSize}, window ${c.windowSeconds} s, ${c.minimumPollers ? `≥${c.minimumPollers} provisioned poller` : `×${c.parallelization}`}`).join('; '),
+  );
   row('Aurora Serverless v2', (i) => i.aurora.map((a) => `min ${a.minAcu} / max ${a.maxAcu} ACU, ${a.instances} instance(s)${a.autoPauseSeconds ? `, pauses after ${a.autoPauseSeconds} s` : ''}${a.dataApi ? ', Data API' : ''}`).join('; '));
   row('RDS Proxy', (i) => String(i.rdsProxies));
   row('ElastiCache', (i) => i.caches.map((c) => `serverless ${c.engine}`).join('; ') || 'none');
@@ -103,9 +121,8 @@ export function renderMarkdown(variants: readonly Variant[]): string {
   row('Secrets / KMS keys / SQS queues', (i) => `${i.secrets} / ${i.kmsKeys} / ${i.queues}`);
   row('Front door (default)', (i) => (i.httpApis ? 'HTTP API' : `${i.loadBalancers.length} ALB`));
   w();
-  for (const profile of PROFILES) {
-    const v = find(profile, 'httpApi');
-    w(`## ${profile}: line items (HTTP API front door)`);
+  const lineItems = (title: string, v: Variant) => {
+    w(`## ${title}`);
     w();
     w('| Item | Idle | 10M events | How (10M events) |');
     w('|---|---:|---:|---|');
@@ -117,7 +134,8 @@ export function renderMarkdown(variants: readonly Variant[]): string {
     }
     w(`| **Total** | **${$(v.idle.total)}** | **${$(v.busy.total)}** | |`);
     w();
-  }
+  };
+  for (const profile of PROFILES) lineItems(`${profile}: line items (HTTP API front door)`, find(profile, 'httpApi'));
   w('## ALB front door instead of the HTTP API');
   w();
   w('| Profile | Idle | 10M events | ALB line at 10M events |');
@@ -128,6 +146,16 @@ export function renderMarkdown(variants: readonly Variant[]): string {
     w(`| ${profile} | ${$(v.idle.total)} | ${$(v.busy.total)} | ${alb ? `${$(alb.usd)}: ${alb.arithmetic}` : ''} |`);
   }
   w();
+  if (withMsk.length) {
+    w('## MSK Serverless instead of Kinesis (`-c bus=msk`)');
+    w();
+    w('Capture and the ingestion consumer then run in the VPC (the brokers have no public endpoint); the ingestion');
+    w('consumer talks to Postgres over TCP, so the Secrets Manager interface endpoint comes with it in every profile.');
+    w('The event pollers of the three Kafka event-source mappings run in provisioned mode (bisect, partial batch');
+    w('responses and retries need it), at least one each: their price is unknown and not included (below).');
+    w();
+    for (const v of withMsk) lineItems(`${v.profile} with MSK: line items (HTTP API front door)`, v);
+  }
   w('## Workload assumptions (10M events/month, COST_FACTS.md §3.1 unless marked)');
   w();
   const t = TEN_MILLION_EVENTS;
@@ -136,7 +164,8 @@ export function renderMarkdown(variants: readonly Variant[]): string {
   w(`- \`events_processed\` carries one record per captured record, ${t.processedRecordFactor}× its size (assumption).`);
   w(`- ${t.flagRequests.toLocaleString('en-US')} \`/flags\` requests, each one flags invocation and ${t.dynamoReadsPerFlagRequest} DynamoDB reads (the persons projection; definitions and tokens are cached in process); ${t.projectionWrites.toLocaleString('en-US')} projection writes by the ingestion consumer (assumption).`);
   w(`- ${t.replayRequests.toLocaleString('en-US')} \`/s\` requests of ${t.replayRequestBytes / 1000} KB (10k recordings × 50), each one capture invocation and one \`recordings\` record; stored in S3 as blocks (counted uncompressed), at most one PUT per record.`);
-  w(`- Consumer invocations = the expected non-empty batching windows of evenly spread records (per shard × parallelization factor); on-demand streams are counted with their ${RULES.kinesisOnDemandInitialShards} initial shards.`);
+  w(`- Consumer invocations = the expected non-empty batching windows of evenly spread records (per shard × parallelization factor, or per Kafka partition); on-demand streams are counted with their ${RULES.kinesisOnDemandInitialShards} initial shards.`);
+  w(`- With MSK, each record is one Kafka message of the same size: bytes in to its topic, out once per consumer, kept ${RULES.mskRetentionDays} days (Kafka's default retention, assumption; the topics set none).`);
   w(`- Billed durations: ${Object.entries(t.durationMs).map(([k, ms]) => `${k} ${ms} ms`).join(', ')}; memory from the templates. ${t.apiRequests.toLocaleString('en-US')} API requests (assumption).`);
   w(`- Aurora never pauses under steady traffic and is modelled at its 0.5-ACU floor per instance; ${t.auroraStorageGb} GB, ${t.auroraIoMillions}M I/Os; ${t.dataApiCallsPerInvocation} Data API calls per consumer invocation or API request (assumption).`);
   w(`- DynamoDB ${t.dynamoReads / 1e6}M reads, ${t.dynamoWrites / 1e6}M writes besides flags and the projection; ${t.secretApiCalls.toLocaleString('en-US')} Secrets Manager calls; ${t.logBytesPerInvocation} B of logs per invocation or request.`);
@@ -149,7 +178,8 @@ export function renderMarkdown(variants: readonly Variant[]): string {
   w('- ClickHouse dominates the 10M-event bill: the loader batches for 5 minutes, the longest window a Kinesis event-source mapping allows, which is shorter than ClickHouse\'s idling delay, so the service stays awake. Hourly inserts (spooling to S3 first) would bring it to about $20 (COST_FACTS.md §3.2); not implemented.');
   w('- Aurora (lean) pauses after 5 minutes without connections; the first query after a pause waits about 15 s. RDS Proxy (scale) keeps it awake.');
   w('- Rotating the Aurora master secret is an operator opt-in: the rotation Lambda needs a Secrets Manager interface endpoint in lean (+$14.60).');
-  w('- MSK is not implemented: the bus is Kinesis only (MSK Serverless would start at $547.50/month).');
+  const mskExtra = withMsk.map((v) => `${$(v.idle.total - find(v.profile, 'httpApi').idle.total)} (${v.profile})`).join(' and ');
+  w(`- MSK Serverless (\`-c bus=msk\`) adds ${mskExtra || 'nothing priced'} a month idle over Kinesis, most of it the cluster-hour. The price of the event pollers' provisioned mode (EPU) was not found (COST_FACTS.md), so the three mappings' minimum pollers are not in those figures; the MSK prices come from a 2022 table (3P).`);
   w();
   w('## Unit prices');
   w();
@@ -170,7 +200,7 @@ function main(argv: readonly string[]): void {
     }
     return;
   }
-  const variants = PROFILES.flatMap((p) => FRONT_DOORS.map((f) => priceVariant(p, f, synthesizeTemplates(p, f))));
+  const variants = priceReportedVariants();
   const markdown = renderMarkdown(variants);
   const target = path.join(PROJECT_ROOT, 'docs', 'cost.md');
   if (argv.includes('--check')) {
@@ -182,7 +212,7 @@ function main(argv: readonly string[]): void {
     return;
   }
   fs.writeFileSync(target, markdown);
-  for (const v of variants) console.log(`${v.profile.padEnd(6)} ${v.frontDoor.padEnd(8)} idle ${$(v.idle.total).padStart(9)}   10M events ${$(v.busy.total).padStart(9)}`);
+  for (const v of variants) console.log(`${v.profile.padEnd(6)} ${v.frontDoor.padEnd(8)} ${v.bus.padEnd(8)} idle ${$(v.idle.total).padStart(9)}   10M events ${$(v.busy.total).padStart(9)}`);
   console.log(`wrote ${path.relative(process.cwd(), target)}`);
 }
 

@@ -9,7 +9,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { QUERY_RESULTS_PREFIX } from '../lib/query/query-state';
 import { PARTS_PREFIX, RETENTION_PERIODS_DAYS, retentionPrefix } from '../lib/replay/block-key';
-import type { ProfileSettings } from './profiles';
+import { MskBus } from './constructs/msk-bus';
+import type { Bus, BusChannel, ProfileSettings } from './profiles';
 
 /** Aurora PostgreSQL 16 minor version: auto-pause needs 16.3+, the Data API 16.1+. */
 export const AURORA_ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_16_8;
@@ -20,16 +21,28 @@ export interface DataStackProps extends StackProps {
   readonly settings: ProfileSettings;
   /** Adds public subnets (last, so the isolated subnets keep their CIDRs) for an internet-facing ALB. @default false */
   readonly publicSubnets?: boolean;
+  /** Kinesis streams, or an MSK Serverless cluster with a topic per channel. @default 'kinesis' */
+  readonly bus?: Bus;
   /** Removal policy of everything that holds data. @default RemovalPolicy.RETAIN */
   readonly dataRemovalPolicy?: RemovalPolicy;
   /** @default true */
   readonly deletionProtection?: boolean;
 }
 
+/** The Kinesis bus: a stream per channel. */
+export interface KinesisBus {
+  readonly kind: 'kinesis';
+  readonly streams: Readonly<Record<BusChannel, kinesis.Stream>>;
+}
+
+/** What carries events between the functions; `kind` says which (bin/app.ts option `bus`). */
+export type DataBus = KinesisBus | MskBus;
+
 /**
- * Everything stateful: the network, Aurora, Valkey, the buckets, the key-value table, the Kinesis
- * streams and the ClickHouse connection secret. Other stacks only reference what this one exports;
- * logical IDs here are kept stable on purpose (renaming one replaces the resource).
+ * Everything stateful: the network, Aurora, Valkey, the buckets, the key-value table, the bus
+ * (Kinesis streams or an MSK Serverless cluster) and the ClickHouse connection secret. Other stacks
+ * only reference what this one exports; logical IDs here are kept stable on purpose (renaming one
+ * replaces the resource).
  */
 export class DataStack extends Stack {
   readonly vpc: ec2.Vpc;
@@ -44,10 +57,8 @@ export class DataStack extends Stack {
   readonly blobBucketArnImport: string;
   readonly blobBucketArnExportName: string;
   readonly kvTable: dynamodb.TableV2;
-  readonly eventsStream: kinesis.Stream;
-  readonly eventsProcessedStream: kinesis.Stream;
-  /** posthog-js session-recording snapshots from /s, for the replay consumer. */
-  readonly recordingsStream: kinesis.Stream;
+  /** Channels `events`, `events_processed` and `recordings` (posthog-js session-recording snapshots from /s, for the replay consumer). */
+  readonly bus: DataBus;
   readonly database: rds.DatabaseCluster;
   readonly databaseSecret: secretsmanager.ISecret;
   readonly proxy?: rds.DatabaseProxy;
@@ -58,6 +69,7 @@ export class DataStack extends Stack {
     super(scope, id, props);
     const { settings } = props;
     const removalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const bus = props.bus ?? 'kinesis';
     const deletionProtection = props.deletionProtection ?? true;
 
     // --- Buckets -------------------------------------------------------------------------------
@@ -118,13 +130,15 @@ export class DataStack extends Stack {
       vpc: this.vpc,
       description: 'Hedgerow in-VPC clients of Aurora, RDS Proxy, Valkey and the interface endpoints',
     });
-    if (settings.interfaceEndpoints) {
-      // In-VPC Lambdas (scale) reach Kinesis and Secrets Manager privately; $7.30 per endpoint per AZ-month.
-      const services = { Kinesis: ec2.InterfaceVpcEndpointAwsService.KINESIS_STREAMS, SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER };
-      for (const [id, service] of Object.entries(services)) {
-        const endpoint = this.vpc.addInterfaceEndpoint(id, { service, subnets: isolated, open: false });
-        endpoint.connections.allowDefaultPortFrom(this.clientSecurityGroup, `Hedgerow clients to ${id}`);
-      }
+    // In-VPC Lambdas reach Kinesis and Secrets Manager privately; $7.30 per endpoint per AZ-month. With
+    // the msk bus the ingestion consumer is in the VPC in every profile and reads the database secret
+    // (it speaks TCP to Postgres), while nothing in the VPC calls Kinesis.
+    const services: Record<string, ec2.InterfaceVpcEndpointAwsService> = {};
+    if (settings.interfaceEndpoints && bus === 'kinesis') services.Kinesis = ec2.InterfaceVpcEndpointAwsService.KINESIS_STREAMS;
+    if (settings.interfaceEndpoints || bus === 'msk') services.SecretsManager = ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER;
+    for (const [id, service] of Object.entries(services)) {
+      const endpoint = this.vpc.addInterfaceEndpoint(id, { service, subnets: isolated, open: false });
+      endpoint.connections.allowDefaultPortFrom(this.clientSecurityGroup, `Hedgerow clients to ${id}`);
     }
 
     // --- Aurora PostgreSQL Serverless v2 ------------------------------------------------------------
@@ -204,10 +218,25 @@ export class DataStack extends Stack {
       removalPolicy,
     });
 
-    // --- Kinesis: the bus ----------------------------------------------------------------------------
-    this.eventsStream = this.createStream('Events', 'events', settings, removalPolicy);
-    this.eventsProcessedStream = this.createStream('EventsProcessed', 'events_processed', settings, removalPolicy);
-    this.recordingsStream = this.createStream('Recordings', 'recordings', settings, removalPolicy);
+    // --- The bus: Kinesis streams, or MSK Serverless --------------------------------------------------
+    this.bus =
+      bus === 'msk'
+        ? new MskBus(this, 'Bus', {
+            vpc: this.vpc,
+            subnets: isolated,
+            clients: this.clientSecurityGroup,
+            partitions: settings.kafkaPartitions,
+            accessLogsBucket: this.accessLogsBucket,
+            removalPolicy,
+          })
+        : {
+            kind: 'kinesis',
+            streams: {
+              events: this.createStream('Events', 'events', settings, removalPolicy),
+              events_processed: this.createStream('EventsProcessed', 'events_processed', settings, removalPolicy),
+              recordings: this.createStream('Recordings', 'recordings', settings, removalPolicy),
+            },
+          };
 
     // --- ClickHouse connection: a placeholder the operator fills in (ClickHouse Cloud or a cluster) ---
     this.clickhouseSecret = new secretsmanager.Secret(this, 'ClickHouse', {
@@ -230,7 +259,12 @@ export class DataStack extends Stack {
       description: 'Put {"url","username","password","database"} of your ClickHouse service here',
     });
     new CfnOutput(this, 'DatabaseClusterArn', { value: this.database.clusterArn });
-    new CfnOutput(this, 'EventsStreamName', { value: this.eventsStream.streamName });
+    if (this.bus.kind === 'kinesis') {
+      new CfnOutput(this, 'EventsStreamName', { value: this.bus.streams.events.streamName });
+    } else {
+      new CfnOutput(this, 'KafkaClusterArn', { value: this.bus.clusterArn });
+      new CfnOutput(this, 'KafkaBootstrapBrokers', { value: this.bus.bootstrapBrokers, description: 'SASL/IAM over TLS (port 9098), reachable from the VPC only' });
+    }
   }
 
   /** `rediss://` URL of the Valkey endpoint (serverless caches always use TLS). */
@@ -238,7 +272,7 @@ export class DataStack extends Stack {
     return `rediss://${this.cache.attrEndpointAddress}:${this.cache.attrEndpointPort}`;
   }
 
-  private createStream(id: string, busName: string, settings: ProfileSettings, removalPolicy: RemovalPolicy): kinesis.Stream {
+  private createStream(id: string, busName: BusChannel, settings: ProfileSettings, removalPolicy: RemovalPolicy): kinesis.Stream {
     const onDemand = settings.streams.mode === 'ON_DEMAND';
     const stream = new kinesis.Stream(this, id, {
       streamMode: onDemand ? kinesis.StreamMode.ON_DEMAND : kinesis.StreamMode.PROVISIONED,

@@ -6,15 +6,21 @@ import { DATABASE_NAME, type DataStack } from './data-stack';
  * How a function reaches Postgres (docs/architecture.md, "Lambda environment"):
  * - `data-api`: the RDS Data API over HTTPS, from outside the VPC, with no connection to hold
  *   (Aurora can still auto-pause);
- * - `pg`: node-postgres over TCP through RDS Proxy, from inside the VPC (scale only).
+ * - `pg`: node-postgres over TCP from inside the VPC, through RDS Proxy where the profile has one
+ *   (scale), else straight to the writer endpoint (lean with the msk bus, whose ingestion consumer
+ *   is in the VPC anyway).
  */
 export type DatabaseMode = 'data-api' | 'pg';
 
-/** The VPC placement a `pg` function needs; `data-api` functions stay outside the VPC. */
-export function databasePlacement(data: DataStack, mode: DatabaseMode): Partial<HedgerowFunctionProps> {
-  if (mode === 'data-api') return {};
+/** The placement of a function inside the VPC: the isolated subnets, the clients security group. */
+export function vpcPlacement(data: DataStack): Partial<HedgerowFunctionProps> {
   const vpcSubnets: ec2.SubnetSelection = { subnets: data.vpc.isolatedSubnets };
   return { vpc: data.vpc, vpcSubnets, securityGroups: [data.clientSecurityGroup] };
+}
+
+/** The VPC placement a `pg` function needs; `data-api` functions stay outside the VPC. */
+export function databasePlacement(data: DataStack, mode: DatabaseMode): Partial<HedgerowFunctionProps> {
+  return mode === 'data-api' ? {} : vpcPlacement(data);
 }
 
 /** Sets the database environment variables of `fn` and grants exactly the access that mode needs. */
@@ -27,7 +33,7 @@ export function connectDatabase(fn: HedgerowFunction, data: DataStack, mode: Dat
     data.database.grantDataApiAccess(fn);
     return;
   }
-  if (!data.proxy) throw new Error(`${fn.node.path}: database mode "pg" needs the RDS Proxy (profile scale)`);
-  fn.addEnvironment('HEDGEROW_DATABASE_HOST', data.proxy.endpoint);
+  // Without a proxy the connection holds Aurora awake while it is open, like any client would.
+  fn.addEnvironment('HEDGEROW_DATABASE_HOST', data.proxy?.endpoint ?? data.database.clusterEndpoint.hostname);
   data.databaseSecret.grantRead(fn);
 }

@@ -7,7 +7,9 @@ import { AlbFrontDoor } from './constructs/alb-front-door';
 import { AsyncInvokeTarget } from './constructs/async-invoke-target';
 import { HedgerowFunction, type LogLevel } from './constructs/hedgerow-function';
 import { HttpApiFrontDoor } from './constructs/http-api-front-door';
-import { KinesisConsumer } from './constructs/kinesis-consumer';
+import type { KinesisConsumer } from './constructs/kinesis-consumer';
+import type { MskConsumer } from './constructs/msk-consumer';
+import { consumeChannel, grantProduce, producerEnvironment, producerPlacement } from './bus-access';
 import type { DataStack } from './data-stack';
 import { connectDatabase, databasePlacement, type DatabaseMode } from './database-access';
 import type { FrontDoor, ProfileSettings } from './profiles';
@@ -37,12 +39,13 @@ export interface IngestionStackProps extends StackProps {
 }
 
 /**
- * The event's way, as in docs/architecture.md: front door → capture → Kinesis `events` →
- * ingestion consumer (persons in Postgres, projected into DynamoDB for /flags) → Kinesis
- * `events_processed` → ClickHouse loader; a recording's way: capture (/s) → Kinesis `recordings`
+ * The event's way, as in docs/architecture.md: front door → capture → bus `events` →
+ * ingestion consumer (persons in Postgres, projected into DynamoDB for /flags) → bus
+ * `events_processed` → ClickHouse loader; a recording's way: capture (/s) → bus `recordings`
  * → replay consumer → S3 blocks + ClickHouse; the flags function (/flags, /decide, remote config,
- * posthog-js bundles) reading only DynamoDB; plus the API function. Capture, flags, the loader,
- * the replay consumer and the API stay outside the VPC.
+ * posthog-js bundles) reading only DynamoDB; plus the API function. The bus is Kinesis, or Kafka
+ * topics on MSK Serverless (stacks/bus-access.ts). Flags, the loader, the replay consumer and the
+ * API stay outside the VPC; capture too, unless it produces to MSK.
  */
 export class IngestionStack extends Stack {
   readonly capture: HedgerowFunction;
@@ -58,9 +61,9 @@ export class IngestionStack extends Stack {
   /** What the front door invokes for /flags: the `live` alias when flags keeps warm environments, else the function. */
   readonly flagsTarget: lambda.IFunction;
   readonly replayConsumer: HedgerowFunction;
-  readonly ingestionConsumerSource: KinesisConsumer;
-  readonly clickhouseLoaderSource: KinesisConsumer;
-  readonly replayConsumerSource: KinesisConsumer;
+  readonly ingestionConsumerSource: KinesisConsumer | MskConsumer;
+  readonly clickhouseLoaderSource: KinesisConsumer | MskConsumer;
+  readonly replayConsumerSource: KinesisConsumer | MskConsumer;
   readonly frontDoor: HttpApiFrontDoor | AlbFrontDoor;
 
   constructor(scope: Construct, id: string, props: IngestionStackProps) {
@@ -68,20 +71,20 @@ export class IngestionStack extends Stack {
     const { data, settings } = props;
     const logLevel = props.logLevel ?? 'info';
 
-    // --- capture: HTTP → events stream (no VPC: Kinesis and DynamoDB over public endpoints) --------
+    // --- capture: HTTP → events (no VPC with Kinesis: Kinesis and DynamoDB over public endpoints) ---
+    const busName = data.bus.kind === 'msk' ? 'Kafka' : 'Kinesis';
     this.capture = new HedgerowFunction(this, 'Capture', {
       name: 'capture',
-      description: 'Hedgerow capture: PostHog SDK batches → Kinesis events; /s snapshots → Kinesis recordings',
+      description: `Hedgerow capture: PostHog SDK batches → ${busName} events; /s snapshots → ${busName} recordings`,
       memorySize: 512,
       logLevel,
+      ...producerPlacement(data),
       environment: {
-        HEDGEROW_STREAM_EVENTS: data.eventsStream.streamName,
-        HEDGEROW_STREAM_RECORDINGS: data.recordingsStream.streamName,
+        ...producerEnvironment(data, ['events', 'recordings']),
         HEDGEROW_KV_TABLE: data.kvTable.tableName,
       },
     });
-    data.eventsStream.grantWrite(this.capture);
-    data.recordingsStream.grantWrite(this.capture);
+    grantProduce(this.capture, data, ['events', 'recordings']);
     data.kvTable.grantReadData(this.capture);
     this.captureTarget =
       settings.captureProvisionedConcurrency > 0
@@ -93,7 +96,9 @@ export class IngestionStack extends Stack {
         : this.capture.function;
 
     // --- ingestion consumer: events → persons in Postgres → events_processed -----------------------
-    const consumerDb: DatabaseMode = settings.consumerInVpc ? 'pg' : 'data-api';
+    // In the VPC where the profile says so, and with msk (a producer): then Postgres over TCP.
+    const consumerInVpc = settings.consumerInVpc || data.bus.kind === 'msk';
+    const consumerDb: DatabaseMode = consumerInVpc ? 'pg' : 'data-api';
     this.ingestionConsumer = new HedgerowFunction(this, 'IngestionConsumer', {
       name: 'ingestion-consumer',
       description: 'Hedgerow ingestion: persons, groups and person-on-events properties',
@@ -102,26 +107,22 @@ export class IngestionStack extends Stack {
       logLevel,
       ...databasePlacement(data, consumerDb),
       environment: {
-        HEDGEROW_STREAM_EVENTS_PROCESSED: data.eventsProcessedStream.streamName,
+        ...producerEnvironment(data, ['events_processed']),
         HEDGEROW_BLOB_BUCKET: data.blobBucket.bucketName,
         // The persons projection /flags reads (lib/flags/person-projection.ts).
         HEDGEROW_KV_TABLE: data.kvTable.tableName,
         // Only an in-VPC function can reach Valkey.
-        ...(settings.consumerInVpc ? { HEDGEROW_REDIS_URL: data.redisUrl } : {}),
+        ...(consumerInVpc ? { HEDGEROW_REDIS_URL: data.redisUrl } : {}),
       },
     });
     connectDatabase(this.ingestionConsumer, data, consumerDb);
-    data.eventsProcessedStream.grantWrite(this.ingestionConsumer);
+    grantProduce(this.ingestionConsumer, data, ['events_processed']);
     // Writes (puts and deletes) the projection's keys only; in the VPC through the DynamoDB gateway endpoint.
     grantKeyPrefixes(this.ingestionConsumer, data, ['dynamodb:PutItem', 'dynamodb:DeleteItem'], ['flags-did:*', 'flags-person:*', 'flags-group:*']);
     // A merge moves the merged person's overrides and static cohorts to the survivor: it reads both persons' keys.
     grantKeyPrefixes(this.ingestionConsumer, data, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], ['flags-overrides:*', 'flags-static:*']);
     this.grantDeadLetterWrites(this.ingestionConsumer, data);
-    this.ingestionConsumerSource = new KinesisConsumer(this, 'IngestionConsumerSource', {
-      function: this.ingestionConsumer,
-      stream: data.eventsStream,
-      settings: settings.ingestionConsumer,
-    });
+    this.ingestionConsumerSource = consumeChannel(this, 'IngestionConsumerSource', this.ingestionConsumer, data, 'events', settings.ingestionConsumer);
 
     // --- ClickHouse loader: events_processed → ClickHouse (no VPC: ClickHouse Cloud over TLS) -------
     this.clickhouseLoader = new HedgerowFunction(this, 'ClickHouseLoader', {
@@ -137,11 +138,7 @@ export class IngestionStack extends Stack {
     });
     data.clickhouseSecret.grantRead(this.clickhouseLoader);
     this.grantDeadLetterWrites(this.clickhouseLoader, data);
-    this.clickhouseLoaderSource = new KinesisConsumer(this, 'ClickHouseLoaderSource', {
-      function: this.clickhouseLoader,
-      stream: data.eventsProcessedStream,
-      settings: settings.clickhouseLoader,
-    });
+    this.clickhouseLoaderSource = consumeChannel(this, 'ClickHouseLoaderSource', this.clickhouseLoader, data, 'events_processed', settings.clickhouseLoader);
 
     // --- API: accounts, keys, events and persons (Data API: no VPC, Aurora may pause) --------------
     this.api = new HedgerowFunction(this, 'Api', {
@@ -242,11 +239,7 @@ export class IngestionStack extends Stack {
     this.blobs(data).grantReadWrite(this.replayConsumer, REPLAY_PARTS);
     this.acknowledgeReplayGrants(this.replayConsumer, data, 'The replay consumer writes content-addressed blocks and stashes, reassembles and removes parts of oversized events;', [REPLAY_BLOCKS, REPLAY_PARTS]);
     this.grantDeadLetterWrites(this.replayConsumer, data);
-    this.replayConsumerSource = new KinesisConsumer(this, 'ReplayConsumerSource', {
-      function: this.replayConsumer,
-      stream: data.recordingsStream,
-      settings: settings.replayConsumer,
-    });
+    this.replayConsumerSource = consumeChannel(this, 'ReplayConsumerSource', this.replayConsumer, data, 'recordings', settings.replayConsumer);
 
     // --- front door ---------------------------------------------------------------------------------
     this.frontDoor =

@@ -18,10 +18,30 @@ export type FrontDoor = (typeof FRONT_DOORS)[number];
 export const CLICKHOUSE_MODES = ['cloud'] as const;
 export type ClickHouseMode = (typeof CLICKHOUSE_MODES)[number];
 
-/** Settings of one Kinesis event-source mapping. */
+/**
+ * What carries events between the functions: Kinesis streams (one provisioned shard idles at
+ * $10.95/month), or an MSK Serverless cluster ($547.50/month before a single event, partitions on
+ * top) whose producers must run inside the VPC.
+ */
+export const BUSES = ['kinesis', 'msk'] as const;
+export type Bus = (typeof BUSES)[number];
+
+/** The bus's three channels: a Kinesis stream each, or a Kafka topic each. */
+export const BUS_CHANNELS = ['events', 'events_processed', 'recordings'] as const;
+export type BusChannel = (typeof BUS_CHANNELS)[number];
+
+/** The Kafka topic of each channel with the msk bus (one cluster per deployment, so fixed names). */
+export const KAFKA_TOPICS: Readonly<Record<BusChannel, string>> = {
+  events: 'hedgerow-events',
+  events_processed: 'hedgerow-events-processed',
+  recordings: 'hedgerow-recordings',
+};
+
+/** Settings of one event-source mapping (Kinesis or MSK) and of the function it feeds. */
 export interface ConsumerSettings {
   readonly batchSize: number;
   readonly maxBatchingWindow: Duration;
+  /** Kinesis only: a Kafka partition is read by one poller, so an MSK consumer's concurrency is its topic's partitions. */
   readonly parallelizationFactor: number;
   readonly retryAttempts: number;
   readonly maxRecordAge: Duration;
@@ -41,9 +61,21 @@ export interface ProfileSettings {
     readonly autoPauseAfter: Duration;
   };
   readonly streams: { readonly mode: 'PROVISIONED' | 'ON_DEMAND'; readonly shardCount?: number };
-  /** Interface endpoints (Kinesis, Secrets Manager) for Lambdas inside the VPC; $14.60/month each over 2 AZs. */
+  /**
+   * Partitions of each Kafka topic with the msk bus ($0.0015 per partition-hour, $1.10/month): the
+   * most consumers a topic's group can use, hence also each MSK consumer's maximum event pollers.
+   */
+  readonly kafkaPartitions: number;
+  /**
+   * Interface endpoints (Kinesis, Secrets Manager) for Lambdas inside the VPC; $14.60/month each over 2 AZs.
+   * The msk bus adds the Secrets Manager endpoint in every profile and needs no Kinesis endpoint.
+   */
   readonly interfaceEndpoints: boolean;
-  /** The ingestion consumer talks to Postgres over TCP through RDS Proxy from inside the VPC (else: Data API, no VPC). */
+  /**
+   * The ingestion consumer talks to Postgres over TCP through RDS Proxy from inside the VPC (else: Data API,
+   * no VPC). The msk bus puts it in the VPC in every profile (it produces to Kafka); without a proxy it
+   * connects to the writer endpoint.
+   */
   readonly consumerInVpc: boolean;
   /** Warm capture environments behind the `live` alias; 0 = none. */
   readonly captureProvisionedConcurrency: number;
@@ -62,6 +94,7 @@ export const PROFILE_SETTINGS: Record<Profile, ProfileSettings> = {
   lean: {
     aurora: { minCapacity: 0, maxCapacity: 4, readers: 0, rdsProxy: false, backupRetention: Duration.days(7), autoPauseAfter: Duration.minutes(5) },
     streams: { mode: 'PROVISIONED', shardCount: 1 },
+    kafkaPartitions: 2,
     interfaceEndpoints: false,
     consumerInVpc: false,
     captureProvisionedConcurrency: 0,
@@ -103,6 +136,7 @@ export const PROFILE_SETTINGS: Record<Profile, ProfileSettings> = {
   scale: {
     aurora: { minCapacity: 0.5, maxCapacity: 16, readers: 1, rdsProxy: true, backupRetention: Duration.days(14), autoPauseAfter: Duration.minutes(5) },
     streams: { mode: 'ON_DEMAND' },
+    kafkaPartitions: 8,
     interfaceEndpoints: true,
     consumerInVpc: true,
     captureProvisionedConcurrency: 2,

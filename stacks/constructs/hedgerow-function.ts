@@ -84,6 +84,8 @@ export interface HedgerowFunctionProps {
  * only to that log group (everything else comes from `grant*()` calls by the stacks).
  */
 export class HedgerowFunction extends Construct implements iam.IGrantable {
+  /** The folder under `lambdas/` (also the `hedgerow:function` tag). */
+  readonly name: string;
   readonly function: nodejs.NodejsFunction;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
@@ -91,6 +93,7 @@ export class HedgerowFunction extends Construct implements iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: HedgerowFunctionProps) {
     super(scope, id);
+    this.name = props.name;
     const root = props.projectRoot ?? PROJECT_ROOT;
     const entry = path.join(root, 'lambdas', props.name, 'index.ts');
     if (!fs.existsSync(entry)) throw new Error(`HedgerowFunction ${props.name}: entry ${entry} does not exist`);

@@ -108,10 +108,15 @@ export interface Estimate {
 
 /** Decimal gigabytes, as COST_FACTS.md counts them (12 GB for 10M events of 1.2 KB). */
 const GB = 1e9;
+/** MSK bills binary gigabytes. */
+const GIB = 2 ** 30;
 const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
 const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
-/** Invocations of a Kinesis consumer in a month of evenly spread records: the expected non-empty batching windows. */
+/**
+ * Invocations of a consumer in a month of evenly spread records: the expected non-empty batching
+ * windows, per shard (Kinesis) or partition (Kafka; an upper bound, as one poller may batch several).
+ */
 export function consumerInvocations(consumer: ConsumerItem, records: number, shards: number): number {
   if (records <= 0) return 0;
   const windows = (SECONDS_PER_MONTH / Math.max(consumer.windowSeconds, 1)) * shards * consumer.parallelization;
@@ -131,6 +136,8 @@ export function estimate(inv: Inventory, w: Workload): Estimate {
   const replayRequests = hasFunction('replay-consumer') ? w.replayRequests : 0;
   const flagRequests = hasFunction('flags') ? w.flagRequests : 0;
   const shardsOf = (bus?: string) => {
+    const topic = inv.topics.find((x) => x.bus === bus);
+    if (topic) return topic.partitions;
     const s = inv.streams.find((x) => x.bus === bus);
     return s?.mode === 'PROVISIONED' ? (s.shards ?? 1) : RULES.kinesisOnDemandInitialShards;
   };
@@ -151,6 +158,22 @@ export function estimate(inv: Inventory, w: Workload): Estimate {
       const amount = shards * HOURS_PER_MONTH * PRICES.kinesisShardHour.usd + (units / 1e6) * PRICES.kinesisPutUnits.usd;
       add(`${label}, ${shards} provisioned shard(s)`, `${shards} × 730 h × $0.015 + ${n(units / 1e6)}M PUT units × $0.014`, amount);
     }
+  }
+
+  // --- MSK Serverless (the event pollers' provisioned mode has no known price: not modelled) ---------
+  if (inv.kafkaClusters > 0) add('MSK Serverless cluster', `${inv.kafkaClusters} × 730 h × $0.75`, inv.kafkaClusters * HOURS_PER_MONTH * PRICES.mskClusterHour.usd);
+  if (inv.topics.length > 0) {
+    const partitions = inv.topics.reduce((sum, t) => sum + t.partitions, 0);
+    add(`MSK Serverless partitions (${inv.topics.length} topics)`, `${partitions} partitions × 730 h × $0.0015`, partitions * HOURS_PER_MONTH * PRICES.mskPartitionHour.usd);
+    const gibOf = (bus?: string) => (streamRecords(bus) * streamRecordBytes(bus)) / GIB;
+    const inGib = inv.topics.reduce((sum, t) => sum + gibOf(t.bus), 0);
+    const outGib = inv.consumers.filter((c) => inv.topics.some((t) => t.bus === c.streamBus)).reduce((sum, c) => sum + gibOf(c.streamBus), 0);
+    const storedGib = (inGib * RULES.mskRetentionDays * 24) / HOURS_PER_MONTH;
+    add(
+      'MSK Serverless data',
+      `${n(inGib)} GiB in × $0.10 + ${n(outGib)} GiB out × $0.05 + ${n(storedGib)} GiB kept ${RULES.mskRetentionDays} days × $0.10`,
+      inGib * PRICES.mskDataIn.usd + outGib * PRICES.mskDataOut.usd + storedGib * PRICES.mskStorage.usd,
+    );
   }
 
   // --- Lambda ------------------------------------------------------------------------------------
@@ -194,7 +217,9 @@ export function estimate(inv: Inventory, w: Workload): Estimate {
   if (inv.natGateways > 0) add('NAT gateways', `${inv.natGateways} × 730 h × ($0.045 + $0.005 IPv4)`, inv.natGateways * HOURS_PER_MONTH * (PRICES.natGatewayHour.usd + PRICES.publicIpv4Hour.usd));
   const endpointAzs = inv.interfaceEndpoints.reduce((sum, e) => sum + e.azs, 0);
   if (endpointAzs > 0) {
-    const inVpcGb = inv.functions.some((f) => f.inVpc && 'HEDGEROW_STREAM_EVENTS_PROCESSED' in f.environment) ? (requests * streamRecordBytes('events_processed')) / GB : 0;
+    // An in-VPC producer of events_processed sends it through the Kinesis endpoint (Kafka is reached directly).
+    const throughKinesisEndpoint = inv.interfaceEndpoints.some((e) => e.service === 'kinesis-streams') && inv.functions.some((f) => f.inVpc && 'HEDGEROW_STREAM_EVENTS_PROCESSED' in f.environment);
+    const inVpcGb = throughKinesisEndpoint ? (requests * streamRecordBytes('events_processed')) / GB : 0;
     add(
       `Interface endpoints (${inv.interfaceEndpoints.map((e) => e.service).join(', ')})`,
       `${endpointAzs} endpoint-AZs × 730 h × $0.01 + ${n(inVpcGb)} GB × $0.01`,

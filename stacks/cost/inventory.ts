@@ -2,6 +2,7 @@
  * What in a synthesized app costs money: a walk over the CloudFormation templates of all its
  * stacks (cross-stack `Fn::ImportValue` references are followed to the exporting resource).
  */
+import { KAFKA_TOPICS } from '../profiles';
 
 export interface CfnResource {
   readonly Type: string;
@@ -22,6 +23,12 @@ export interface StreamItem {
   readonly shards?: number;
   readonly encrypted: boolean;
 }
+export interface TopicItem {
+  readonly name: string;
+  /** The channel whose topic this is (profiles.ts KAFKA_TOPICS): `events`, `events_processed`, `recordings`. */
+  readonly bus?: string;
+  readonly partitions: number;
+}
 export interface FunctionItem {
   readonly id: string;
   /** The `hedgerow:function` tag: the folder under lambdas/. */
@@ -32,13 +39,19 @@ export interface FunctionItem {
 }
 export interface ConsumerItem {
   readonly functionName?: string;
+  /** The channel read: a Kinesis stream's `hedgerow:stream` tag, or a Kafka topic's channel. */
   readonly streamBus?: string;
   readonly batchSize: number;
   readonly windowSeconds: number;
   readonly parallelization: number;
+  /** Event pollers kept provisioned at least (Kafka mappings in provisioned mode). @default - on-demand polling */
+  readonly minimumPollers?: number;
 }
 export interface Inventory {
   readonly streams: readonly StreamItem[];
+  /** MSK Serverless clusters. */
+  readonly kafkaClusters: number;
+  readonly topics: readonly TopicItem[];
   readonly functions: readonly FunctionItem[];
   readonly consumers: readonly ConsumerItem[];
   readonly aurora: readonly { readonly minAcu: number; readonly maxAcu: number; readonly instances: number; readonly autoPauseSeconds?: number; readonly dataApi: boolean }[];
@@ -79,6 +92,11 @@ export function takeInventory(templates: Templates): Inventory {
     const mode = p.StreamModeDetails?.StreamMode === 'ON_DEMAND' ? 'ON_DEMAND' : 'PROVISIONED';
     return { id: r.id, bus: tag(p.Tags, 'hedgerow:stream'), mode, shards: mode === 'PROVISIONED' ? Number(p.ShardCount ?? 1) : undefined, encrypted: Boolean(p.StreamEncryption) };
   });
+  const channelOfTopic = (name: string) => Object.entries(KAFKA_TOPICS).find(([, topic]) => topic === name)?.[0];
+  const topics: TopicItem[] = ofType('AWS::MSK::Topic').map((r) => {
+    const name = String(props(r).TopicName);
+    return { name, bus: channelOfTopic(name), partitions: Number(props(r).PartitionCount ?? 1) };
+  });
   const functions: FunctionItem[] = ofType('AWS::Lambda::Function').map((r) => {
     const p = props(r);
     return { id: r.id, name: tag(p.Tags, 'hedgerow:function'), memoryMb: Number(p.MemorySize ?? 128), inVpc: Boolean(p.VpcConfig), environment: p.Environment?.Variables ?? {} };
@@ -90,12 +108,14 @@ export function takeInventory(templates: Templates): Inventory {
   const consumers: ConsumerItem[] = ofType('AWS::Lambda::EventSourceMapping').map((r) => {
     const p = props(r);
     const streamRef = resolve(r.stack, p.EventSourceArn);
+    const topic: unknown = p.Topics?.[0];
     return {
       functionName: functionById(r.stack, p.FunctionName)?.name,
-      streamBus: streams.find((s) => s.id === streamRef?.id)?.bus,
+      streamBus: typeof topic === 'string' ? channelOfTopic(topic) : streams.find((s) => s.id === streamRef?.id)?.bus,
       batchSize: Number(p.BatchSize ?? 100),
       windowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
       parallelization: Number(p.ParallelizationFactor ?? 1),
+      minimumPollers: p.ProvisionedPollerConfig ? Number(p.ProvisionedPollerConfig.MinimumPollers ?? 1) : undefined,
     };
   });
   const clusters = ofType('AWS::RDS::DBCluster').map((r) => {
@@ -126,6 +146,8 @@ export function takeInventory(templates: Templates): Inventory {
 
   return {
     streams,
+    kafkaClusters: ofType('AWS::MSK::ServerlessCluster').length,
+    topics,
     functions,
     consumers,
     aurora: clusters,

@@ -33,6 +33,12 @@ export const PRICES = {
   kinesisOnDemandRetrieval: price(0.04, 'GB out per shared-throughput consumer', '§1.3 trek10.com', '3P'),
   kinesisShardHour: price(0.015, 'shard-hour', '§1.3 trek10.com; c3x.dev', '3P'),
   kinesisPutUnits: price(0.014, '1M PUT payload units (25 KB each)', '§1.3 trek10.com; AWS (unit)', '3P'),
+  // MSK Serverless (§1.3 "for comparison", F11): a 2022 table of AWS prices
+  mskClusterHour: price(0.75, 'cluster-hour', '§1.3 gist EverettBerry (2022); automq.com', '3P'),
+  mskPartitionHour: price(0.0015, 'partition-hour', '§1.3 gist EverettBerry (2022); automq.com', '3P'),
+  mskDataIn: price(0.1, 'GiB in', '§1.3 gist EverettBerry (2022); automq.com', '3P'),
+  mskDataOut: price(0.05, 'GiB out', '§1.3 gist EverettBerry (2022); automq.com', '3P'),
+  mskStorage: price(0.1, 'GiB-month', '§1.3 gist EverettBerry (2022); automq.com', '3P'),
   // Aurora, RDS Proxy, Data API (§1.4)
   auroraAcuHour: price(0.12, 'ACU-hour (Aurora Standard)', '§1.4 c3x.dev; wring.co', '3P'),
   auroraStorage: price(0.1, 'GB-month', '§1.4 wring.co', '3P'),
@@ -90,6 +96,8 @@ export const RULES = {
   flagRequestBytes: 2500,
   /** ClickHouse Cloud's idling delay (configurable, 5 min minimum): UNVERIFIED default. */
   clickhouseIdleAfterMinutes: 15,
+  /** How long MSK Serverless keeps a topic's messages when the topic sets no retention (assumption: Kafka's 7-day default). */
+  mskRetentionDays: 7,
 } as const;
 
 /** PostHog Cloud list prices (COST_FACTS §1.11, Vendor): [tier size, USD per unit]; Infinity is the last tier. */

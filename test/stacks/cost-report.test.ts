@@ -1,16 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { postHogCloud, priceVariant, renderMarkdown, synthesizeTemplates, type Variant } from '../../bin/cost-report';
+import { postHogCloud, priceReportedVariants, renderMarkdown, type Variant } from '../../bin/cost-report';
 import { consumerInvocations } from '../../stacks/cost/estimate';
-import { FRONT_DOORS, PROFILES } from '../../stacks/profiles';
+import { PROFILE_SETTINGS } from '../../stacks/profiles';
 import { PROJECT_ROOT } from '../../stacks/project-root';
 
 /** COST_FACTS.md §2.2: the "default serverless" shape idles at about $110/month. */
 const DEFAULT_SERVERLESS_IDLE = 110;
 
 describe('cost report', () => {
-  const variants: Variant[] = PROFILES.flatMap((p) => FRONT_DOORS.map((f) => priceVariant(p, f, synthesizeTemplates(p, f))));
-  const find = (p: string, f: string) => variants.find((v) => v.profile === p && v.frontDoor === f)!;
+  const variants: Variant[] = priceReportedVariants();
+  const find = (p: string, f: string, b = 'kinesis') => variants.find((v) => v.profile === p && v.frontDoor === f && v.bus === b)!;
 
   test('reads the lean templates: no NAT, provisioned shards, Aurora at 0 ACU, no proxy, Valkey', () => {
     const { inventory } = find('lean', 'httpApi');
@@ -91,9 +91,45 @@ describe('cost report', () => {
     expect(consumerInvocations(c, 500_000, 1)).toBeLessThanOrEqual(2_628_000 / 300);
   });
 
+  test('reads the msk templates: a serverless cluster, partitions per topic, Kafka consumers with provisioned pollers, no streams', () => {
+    for (const profile of ['lean', 'scale'] as const) {
+      const { inventory } = find(profile, 'httpApi', 'msk');
+      const partitions = PROFILE_SETTINGS[profile].kafkaPartitions;
+      expect(inventory.kafkaClusters).toBe(1);
+      expect(inventory.streams).toEqual([]);
+      expect(inventory.topics.map((t) => [t.bus, t.name, t.partitions]).sort()).toEqual([
+        ['events', 'hedgerow-events', partitions],
+        ['events_processed', 'hedgerow-events-processed', partitions],
+        ['recordings', 'hedgerow-recordings', partitions],
+      ]);
+      expect(inventory.consumers.map((c) => [c.functionName, c.streamBus, c.minimumPollers]).sort()).toEqual([
+        ['clickhouse-loader', 'events_processed', 1],
+        ['ingestion-consumer', 'events', 1],
+        ['replay-consumer', 'recordings', 1],
+      ]);
+      expect(inventory.interfaceEndpoints).toEqual([{ service: 'secretsmanager', azs: 2 }]);
+    }
+  });
+
+  test('MSK idles at $547.50 a month plus $1.095 per partition, and its data is priced at 10M events', () => {
+    const line = (v: Variant, e: 'idle' | 'busy', item: string) => v[e].lines.find((l) => l.item.startsWith(item))?.usd;
+    const lean = find('lean', 'httpApi', 'msk');
+    const scale = find('scale', 'httpApi', 'msk');
+    expect(line(lean, 'idle', 'MSK Serverless cluster')).toBeCloseTo(547.5, 2);
+    expect(line(lean, 'idle', 'MSK Serverless partitions')).toBeCloseTo(6 * 1.095, 2);
+    expect(line(scale, 'idle', 'MSK Serverless partitions')).toBeCloseTo(24 * 1.095, 2);
+    expect(line(lean, 'idle', 'MSK Serverless data')).toBe(0);
+    expect(line(lean, 'busy', 'MSK Serverless data')).toBeGreaterThan(0);
+    // The in-VPC consumer's Secrets Manager endpoint, in lean too; no Kinesis anywhere.
+    expect(line(lean, 'idle', 'Interface endpoints (secretsmanager)')).toBeCloseTo(14.6, 2);
+    for (const v of [lean, scale]) expect(v.busy.lines.filter((l) => l.item.startsWith('Kinesis'))).toEqual([]);
+    expect(lean.idle.total - find('lean', 'httpApi').idle.total).toBeGreaterThan(500);
+  });
+
   test('docs/cost.md is what `npm run cost` writes today', () => {
     const committed = fs.readFileSync(path.join(PROJECT_ROOT, 'docs', 'cost.md'), 'utf8');
     expect(committed).toBe(renderMarkdown(variants));
-    expect(committed).toContain('MSK is not implemented');
+    expect(committed).toContain('## MSK Serverless instead of Kinesis (`-c bus=msk`)');
+    expect(committed).toMatch(/provisioned mode \(EPU\) was not found/);
   });
 });

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildHedgerowApp, createHedgerowApp, type HedgerowAppOptions, type HedgerowStacks } from '../../bin/app';
-import type { FrontDoor, Profile } from '../../stacks/profiles';
+import type { Bus, FrontDoor, Profile } from '../../stacks/profiles';
 
 /** Context that skips esbuild for every stack: only test/stacks/bundling.test.ts bundles. */
 export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] } as const;
@@ -25,10 +25,10 @@ export function synthesize(options: HedgerowAppOptions = {}): Synthesized {
 
 const cache = new Map<string, Synthesized>();
 
-/** One synthesis per profile and front door per test file. */
-export function synthesized(profile: Profile, frontDoor: FrontDoor = 'httpApi'): Synthesized {
-  const key = `${profile}/${frontDoor}`;
-  if (!cache.has(key)) cache.set(key, synthesize({ profile, frontDoor }));
+/** One synthesis per profile, front door and bus per test file. */
+export function synthesized(profile: Profile, frontDoor: FrontDoor = 'httpApi', bus: Bus = 'kinesis'): Synthesized {
+  const key = `${profile}/${frontDoor}/${bus}`;
+  if (!cache.has(key)) cache.set(key, synthesize({ profile, frontDoor, bus }));
   return cache.get(key)!;
 }
 

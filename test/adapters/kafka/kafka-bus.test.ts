@@ -84,7 +84,7 @@ describe('KafkaBus', () => {
     const chunks = chunkMessages(messages);
     expect(chunks.map((c) => c.length)).toEqual([2, 2, 1]);
     expect(chunks.flat()).toEqual(messages);
-    for (const chunk of chunks) expect(chunk.reduce((n, m) => n + m.value.byteLength + m.key.length, 0)).toBeLessThanOrEqual(PRODUCE_MAX_BYTES);
+    for (const chunk of chunks) expect(chunk.reduce((n, m) => n + (m.value as Buffer).byteLength + String(m.key).length, 0)).toBeLessThanOrEqual(PRODUCE_MAX_BYTES);
   });
 });
 
