@@ -12,6 +12,7 @@ import { silentLogger } from '../../lib/observability/logger';
 import { loadLocalConfig } from '../../lib/platform/config';
 import { startLocalPlatform, type LocalPlatform } from '../../lib/platform/local-platform';
 import { startMockKafka, type MockKafkaCluster } from '../support/kafka/mock-cluster';
+import { readMskEvent } from '../support/kafka/msk-events';
 
 let cluster: MockKafkaCluster;
 let platform: LocalPlatform;
@@ -22,25 +23,8 @@ const TOPICS = { 'hedgerow-events': 4, 'hedgerow-events-processed': 4, 'hedgerow
 
 /** Every message value of a topic, as text. */
 async function readTopic(topic: string): Promise<string[]> {
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const admin = kafka.admin();
-  await admin.connect();
-  const total = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  await admin.disconnect();
-  const values: string[] = [];
-  await new Promise<void>((resolve) => {
-    if (total === 0) return resolve();
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        values.push(message.value!.toString());
-        if (values.length >= total) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return values;
+  const event = await readMskEvent(kafka, topic);
+  return Object.values(event.records).flat().map((r) => Buffer.from(r.value, 'base64').toString());
 }
 
 beforeAll(async () => {

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus, PRODUCE_MAX_BYTES, chunkMessages } from '../../../lib/adapters/kafka/kafka-bus';
 import { createKafka, mskIamSasl } from '../../../lib/adapters/kafka/kafka-client';
 import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord } from '../../../lib/ports/bus';
 import { startMockKafka, type MockKafkaCluster } from '../../support/kafka/mock-cluster';
+import { readMskEvent } from '../../support/kafka/msk-events';
 
 /** The Kafka bus against a Kafka cluster over TCP (librdkafka's mock cluster), with the real kafkajs client. */
 let cluster: MockKafkaCluster;
@@ -20,22 +20,12 @@ afterAll(async () => {
 
 const record = (key: string, text: string): BusRecord => ({ partitionKey: key, data: Buffer.from(text) });
 
-/** Every message of a topic, with its partition, once `count` have arrived. */
-async function readAll(topic: string, count: number): Promise<{ partition: number; message: KafkaMessage }[]> {
-  const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const out: { partition: number; message: KafkaMessage }[] = [];
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        out.push({ partition, message });
-        if (out.length >= count) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
+/** Every message of a topic so far: partition, key and value. */
+async function readAll(topic: string): Promise<{ partition: number; key: string; value: string }[]> {
+  const event = await readMskEvent(kafka, topic);
+  return Object.values(event.records)
+    .flat()
+    .map((r) => ({ partition: r.partition, key: Buffer.from(r.key, 'base64').toString(), value: Buffer.from(r.value, 'base64').toString() }));
 }
 
 describe('KafkaBus', () => {
@@ -47,12 +37,12 @@ describe('KafkaBus', () => {
     await bus.put('events', records.slice(20));
     await bus.close();
 
-    const stored = await readAll('events', 40);
-    expect(stored.map((s) => s.message.value!.toString()).sort()).toEqual(records.map((r) => Buffer.from(r.data).toString()).sort());
+    const stored = await readAll('events');
+    expect(stored.map((s) => s.value).sort()).toEqual(records.map((r) => Buffer.from(r.data).toString()).sort());
     for (const key of keys) {
-      const ofKey = stored.filter((s) => s.message.key!.toString() === key);
+      const ofKey = stored.filter((s) => s.key === key);
       expect(new Set(ofKey.map((s) => s.partition)).size).toBe(1);
-      const order = ofKey.map((s) => Number(s.message.value!.toString().slice('event-'.length)));
+      const order = ofKey.map((s) => Number(s.value.slice('event-'.length)));
       expect(order).toEqual([...order].sort((a, b) => a - b));
     }
     // Four keys over four partitions: the partitioner spreads them (murmur2 puts these on more than one).
@@ -67,7 +57,7 @@ describe('KafkaBus', () => {
     await bus.put('events_processed', [record('k', 'after')]);
     await bus.close();
     // Only the record of the last, valid put was stored.
-    expect((await readAll('processed', 1)).map((s) => s.message.value!.toString())).toEqual(['after']);
+    expect((await readAll('processed')).map((s) => s.value)).toEqual(['after']);
   }, 30_000);
 
   it('rejects with BusUnavailableError for a stream it has no topic for, or when no broker answers', async () => {

@@ -11,7 +11,7 @@ export async function readMskEvent(kafka: Kafka, topic: string): Promise<MSKEven
   await admin.disconnect();
   const records: MSKRecord[] = [];
   if (total > 0) {
-    const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
+    const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve) => {
