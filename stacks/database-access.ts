@@ -12,6 +12,9 @@ import { DATABASE_NAME, type DataStack } from './data-stack';
  */
 export type DatabaseMode = 'data-api' | 'pg';
 
+/** The Amazon CA certificates (RDS's included) that Lambda's Node.js runtimes ship. */
+const LAMBDA_AMAZON_CA_BUNDLE = '/var/runtime/ca-cert.pem';
+
 /** The placement of a function inside the VPC: the isolated subnets, the clients security group. */
 export function vpcPlacement(data: DataStack): Partial<HedgerowFunctionProps> {
   const vpcSubnets: ec2.SubnetSelection = { subnets: data.vpc.isolatedSubnets };
@@ -35,5 +38,10 @@ export function connectDatabase(fn: HedgerowFunction, data: DataStack, mode: Dat
   }
   // Without a proxy the connection holds Aurora awake while it is open, like any client would.
   fn.addEnvironment('HEDGEROW_DATABASE_HOST', data.proxy?.endpoint ?? data.database.clusterEndpoint.hostname);
+  // The client verifies the server's certificate against Node's own CA list. RDS Proxy's comes from ACM
+  // (an Amazon root in that list); an Aurora instance's from an RDS authority that is not, and since
+  // Node.js 20 Lambda adds its bundle of Amazon CAs only when this variable names it
+  // (docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html).
+  if (!data.proxy) fn.addEnvironment('NODE_EXTRA_CA_CERTS', LAMBDA_AMAZON_CA_BUNDLE);
   data.databaseSecret.grantRead(fn);
 }

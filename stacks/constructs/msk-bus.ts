@@ -10,8 +10,12 @@ import { BUS_CHANNELS, KAFKA_TOPICS, type BusChannel } from '../profiles';
 
 /** The brokers' port for SASL/IAM over TLS, the only listener this cluster has. */
 export const KAFKA_IAM_PORT = 9098;
-/** MSK Serverless keeps three copies of every partition; AWS::MSK::Topic requires the factor. */
-const REPLICATION_FACTOR = 3;
+/**
+ * Metadata key of the cluster resource that lists the topics the cluster must have, as
+ * `[{ TopicName, PartitionCount }]`: CloudFormation cannot create them (see the constructor), so the
+ * template records them for whatever does, and for the cost report (stacks/cost/inventory.ts).
+ */
+export const TOPICS_METADATA = 'hedgerow:topics';
 
 export interface MskBusProps {
   readonly vpc: ec2.IVpc;
@@ -23,14 +27,15 @@ export interface MskBusProps {
   readonly partitions: number;
   /** Server-access logs of the failures bucket go here. */
   readonly accessLogsBucket: s3.IBucket;
-  /** Of the cluster, its topics and the failures bucket. */
+  /** Of the cluster and the failures bucket. */
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
  * The bus as Kafka (the `msk` option): an MSK Serverless cluster in the isolated subnets with IAM
- * client authentication, a topic per channel, the SASL/IAM bootstrap broker string, and the S3
- * bucket where the consumers' event-source mappings put each batch they give up on.
+ * client authentication, the names and partitions of a topic per channel (created outside
+ * CloudFormation, see TOPICS_METADATA), the SASL/IAM bootstrap broker string, and the S3 bucket
+ * where the consumers' event-source mappings put each batch they give up on.
  *
  * Producers reach the brokers from the VPC only (the `clients` security group); the event-source
  * mappings' pollers run in the cluster's own subnets with its security group, so the group also
@@ -72,18 +77,14 @@ export class MskBus extends Construct {
     this.cluster.applyRemovalPolicy(props.removalPolicy);
     this.clusterArn = this.cluster.attrArn;
 
-    // UNVERIFIED: AWS::MSK::Topic is documented for MSK clusters; whether it creates topics on a
-    // *serverless* cluster has not been tried on real AWS. Should it not, the producers' clients
-    // can create them (same names, partitions and replication) and these resources go.
-    for (const channel of BUS_CHANNELS) {
-      const topic = new msk.CfnTopic(this, `${pascalCase(channel)}Topic`, {
-        clusterArn: this.clusterArn,
-        topicName: this.topics[channel],
-        partitionCount: props.partitions,
-        replicationFactor: REPLICATION_FACTOR,
-      });
-      topic.applyRemovalPolicy(props.removalPolicy);
-    }
+    // No AWS::MSK::Topic: it wraps MSK's topic APIs, which serve provisioned clusters only ("not
+    // available for MSK Serverless clusters", docs.aws.amazon.com/msk/latest/developerguide/
+    // msk-topic-operations-information.html), so it would fail the stack. On MSK Serverless a Kafka
+    // admin client creates topics over SASL/IAM (kafka-cluster:CreateTopic; AWS's serverless example
+    // gives a partition count only, msk-serverless-create-topic.html). Nothing in Hedgerow does that
+    // yet and the producers never create topics: until something does, they and the event-source
+    // mappings find none.
+    this.cluster.addMetadata(TOPICS_METADATA, BUS_CHANNELS.map((c) => ({ TopicName: this.topics[c], PartitionCount: props.partitions })));
 
     const brokers = new cr.AwsCustomResource(this, 'BootstrapBrokers', {
       // onUpdate is also the create call; a new cluster ARN re-runs it.
@@ -159,10 +160,6 @@ export class MskBus extends Construct {
 function kafkaResourceArn(clusterArn: string, kind: 'topic' | 'group', name: string): string {
   const [prefix, clusterPath] = Fn.split(':cluster/', clusterArn, 2);
   return Fn.join('', [prefix, `:${kind}/`, clusterPath, `/${name}`]);
-}
-
-function pascalCase(name: string): string {
-  return name.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }
 
 /**

@@ -2,11 +2,13 @@
  * What in a synthesized app costs money: a walk over the CloudFormation templates of all its
  * stacks (cross-stack `Fn::ImportValue` references are followed to the exporting resource).
  */
+import { TOPICS_METADATA } from '../constructs/msk-bus';
 import { KAFKA_TOPICS } from '../profiles';
 
 export interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, any>;
+  readonly Metadata?: Record<string, any>;
 }
 export interface CfnTemplate {
   readonly Resources?: Record<string, CfnResource>;
@@ -93,10 +95,13 @@ export function takeInventory(templates: Templates): Inventory {
     return { id: r.id, bus: tag(p.Tags, 'hedgerow:stream'), mode, shards: mode === 'PROVISIONED' ? Number(p.ShardCount ?? 1) : undefined, encrypted: Boolean(p.StreamEncryption) };
   });
   const channelOfTopic = (name: string) => Object.entries(KAFKA_TOPICS).find(([, topic]) => topic === name)?.[0];
-  const topics: TopicItem[] = ofType('AWS::MSK::Topic').map((r) => {
-    const name = String(props(r).TopicName);
-    return { name, bus: channelOfTopic(name), partitions: Number(props(r).PartitionCount ?? 1) };
-  });
+  // A serverless cluster's topics are not CloudFormation resources: the cluster lists them in its metadata.
+  const topics: TopicItem[] = ofType('AWS::MSK::ServerlessCluster').flatMap((r) =>
+    ((r.resource.Metadata?.[TOPICS_METADATA] ?? []) as { TopicName: string; PartitionCount?: number }[]).map((t) => {
+      const name = String(t.TopicName);
+      return { name, bus: channelOfTopic(name), partitions: Number(t.PartitionCount ?? 1) };
+    }),
+  );
   const functions: FunctionItem[] = ofType('AWS::Lambda::Function').map((r) => {
     const p = props(r);
     return { id: r.id, name: tag(p.Tags, 'hedgerow:function'), memoryMb: Number(p.MemorySize ?? 128), inVpc: Boolean(p.VpcConfig), environment: p.Environment?.Variables ?? {} };

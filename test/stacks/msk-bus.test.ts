@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { optionsFromContext } from '../../bin/app';
+import { TOPICS_METADATA } from '../../stacks/constructs/msk-bus';
 import { KAFKA_TOPICS, PROFILES, PROFILE_SETTINGS, type BusChannel } from '../../stacks/profiles';
 import { hedgerowFunction, hedgerowFunctions, resourcesOf, synthesized } from './helpers';
 
@@ -69,13 +70,12 @@ describe.each(PROFILES)('DataStack with the msk bus (%s)', (profile) => {
     ]);
   });
 
-  test(`three topics of ${settings.kafkaPartitions} partitions, replication factor 3, retained`, () => {
-    const topics = Object.values(resourcesOf(data, 'AWS::MSK::Topic'));
-    expect(topics.map((t) => t.Properties.TopicName).sort()).toEqual(['hedgerow-events', 'hedgerow-events-processed', 'hedgerow-recordings']);
-    for (const t of topics) {
-      expect(t.DeletionPolicy).toBe('Retain');
-      expect(t.Properties).toMatchObject({ PartitionCount: settings.kafkaPartitions, ReplicationFactor: 3, ClusterArn: { 'Fn::GetAtt': [expect.stringMatching(/^BusCluster/), 'Arn'] } });
-    }
+  test(`no AWS::MSK::Topic (provisioned clusters only); the cluster lists three topics of ${settings.kafkaPartitions} partitions in its metadata`, () => {
+    data.resourceCountIs('AWS::MSK::Topic', 0);
+    const [cluster] = Object.values(data.findResources('AWS::MSK::ServerlessCluster'));
+    expect(cluster.Metadata[TOPICS_METADATA]).toEqual(
+      ['hedgerow-events', 'hedgerow-events-processed', 'hedgerow-recordings'].map((TopicName) => ({ TopicName, PartitionCount: settings.kafkaPartitions })),
+    );
   });
 
   test('the SASL/IAM bootstrap brokers come from Kafka GetBootstrapBrokers, allowed on this cluster only, and are outputs', () => {
@@ -159,16 +159,18 @@ describe.each(PROFILES)('IngestionStack with the msk bus (%s)', (profile) => {
     }
     expect(hedgerowFunction(migration, 'migrate').props.VpcConfig).toBeUndefined();
     for (const { props } of [...hedgerowFunctions(ingestion), ...hedgerowFunctions(migration)]) {
-      for (const name of Object.keys(props.Environment.Variables)) expect(name).toMatch(/^(HEDGEROW_[A-Z_]+|LOG_LEVEL|NODE_OPTIONS)$/);
+      for (const name of Object.keys(props.Environment.Variables)) expect(name).toMatch(/^(HEDGEROW_[A-Z_]+|LOG_LEVEL|NODE_OPTIONS|NODE_EXTRA_CA_CERTS)$/);
     }
   });
 
-  test(`the ingestion consumer reaches Postgres over TCP ${lean ? 'at the writer endpoint (no proxy)' : 'through RDS Proxy'}, with the secret`, () => {
+  test(`the ingestion consumer reaches Postgres over TCP ${lean ? 'at the writer endpoint (no proxy), trusting the RDS CAs' : 'through RDS Proxy'}, with the secret`, () => {
     const { id, props } = hedgerowFunction(ingestion, 'ingestion-consumer');
     expect(props.Environment.Variables).toMatchObject({
       HEDGEROW_DATABASE_MODE: 'pg',
       HEDGEROW_DATABASE_HOST: { 'Fn::ImportValue': expect.stringMatching(lean ? /DatabaseB269D8BBEndpointAddress/ : /Proxy/) },
     });
+    // An Aurora instance's certificate chains to an RDS CA, in Lambda's bundle but not in Node's list; the proxy's does not need it.
+    expect(props.Environment.Variables.NODE_EXTRA_CA_CERTS).toBe(lean ? '/var/runtime/ca-cert.pem' : undefined);
     expect(props.Environment.Variables.HEDGEROW_DATABASE_CLUSTER_ARN).toBeUndefined();
     expect(JSON.stringify(props.Environment.Variables.HEDGEROW_REDIS_URL)).toContain('rediss://');
     const statements = statementsOf(ingestion, id);
