@@ -2,8 +2,13 @@ import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafka
 import { silentLogger, type Logger } from '../../observability/logger';
 import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord, type EventBus, type StreamName } from '../../ports/bus';
 
-/** Bytes of records per produce request: each partition's record batch stays under a broker's default 1 MiB `message.max.bytes`. */
+/**
+ * Bytes of records per produce request, their framing included: each partition's record batch
+ * stays under a broker's default `message.max.bytes` (1,048,588), the bus's largest record too.
+ */
 export const PRODUCE_MAX_BYTES = 1_000_000;
+/** A record's framing in a record batch (length, attributes, deltas, key and value lengths, header count: varints), rounded up. */
+export const RECORD_OVERHEAD_BYTES = 32;
 
 export interface KafkaBusOptions {
   readonly kafka: Kafka;
@@ -80,7 +85,7 @@ export function chunkMessages(messages: readonly Message[]): Message[][] {
   let current: Message[] = [];
   let bytes = 0;
   for (const message of messages) {
-    const size = (message.value as Buffer).byteLength + Buffer.byteLength(message.key as string);
+    const size = (message.value as Buffer).byteLength + Buffer.byteLength(message.key as string) + RECORD_OVERHEAD_BYTES;
     if (current.length > 0 && bytes + size > PRODUCE_MAX_BYTES) {
       chunks.push(current);
       current = [];

@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaBus, PRODUCE_MAX_BYTES, chunkMessages } from '../../../lib/adapters/kafka/kafka-bus';
+import { KafkaBus, PRODUCE_MAX_BYTES, RECORD_OVERHEAD_BYTES, chunkMessages } from '../../../lib/adapters/kafka/kafka-bus';
 import { createKafka, mskIamSasl } from '../../../lib/adapters/kafka/kafka-client';
 import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord } from '../../../lib/ports/bus';
 import { startMockKafka, type MockKafkaCluster } from '../../support/kafka/mock-cluster';
@@ -69,12 +69,18 @@ describe('KafkaBus', () => {
     await nowhere.close();
   }, 30_000);
 
-  it('splits a put into produce requests of at most PRODUCE_MAX_BYTES, in order', () => {
+  it('splits a put into produce requests of at most PRODUCE_MAX_BYTES with their framing, in order', () => {
     const messages = Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(400_000) }));
     const chunks = chunkMessages(messages);
     expect(chunks.map((c) => c.length)).toEqual([2, 2, 1]);
     expect(chunks.flat()).toEqual(messages);
-    for (const chunk of chunks) expect(chunk.reduce((n, m) => n + (m.value as Buffer).byteLength + String(m.key).length, 0)).toBeLessThanOrEqual(PRODUCE_MAX_BYTES);
+    // Many small records: their framing counts (the broker's limit is on the record batch, not on the values).
+    const small = Array.from({ length: 40_000 }, (_, i) => ({ key: `key-${i}`, value: Buffer.alloc(10) }));
+    const smallChunks = chunkMessages(small);
+    for (const chunk of [...chunks, ...smallChunks]) {
+      expect(chunk.reduce((n, m) => n + (m.value as Buffer).byteLength + String(m.key).length + RECORD_OVERHEAD_BYTES, 0)).toBeLessThanOrEqual(PRODUCE_MAX_BYTES);
+    }
+    expect(smallChunks.length).toBeGreaterThan(1);
   });
 });
 
