@@ -7,6 +7,7 @@
 import type { DeadLetterStore } from '../dead-letters/dead-letter-store';
 import type { Logger } from '../observability/logger';
 import { RAW_DATA, type BatchHandler, type StreamBatch, type StreamName } from '../ports/bus';
+import { splitBySize } from './split-by-size';
 
 /** A record as read from a shard, whatever the source. */
 export interface DeliverableRecord {
@@ -150,22 +151,9 @@ async function deadLetter(record: DeliverableRecord, attempts: number, error: un
   });
 }
 
-/** Splits records, in order, into runs of at most `maxBytes` of data (a bigger record goes alone). */
-export function splitByBytes<R extends DeliverableRecord>(records: readonly R[], maxBytes: number): R[][] {
-  const out: R[][] = [];
-  let current: R[] = [];
-  let bytes = 0;
-  for (const record of records) {
-    if (current.length > 0 && bytes + record.data.length > maxBytes) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(record);
-    bytes += record.data.length;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
+/** Splits records, in order, into runs of at most `maxBytes` of data (a bigger record goes alone) and, if given, `maxRecords` records. */
+export function splitByBytes<R extends DeliverableRecord>(records: readonly R[], maxBytes: number, maxRecords?: number): R[][] {
+  return splitBySize(records, (r) => r.data.length, maxBytes, maxRecords);
 }
 
 /** The Kinesis Lambda event for `records`; the base64 `data` is computed only if something reads it. */

@@ -8,6 +8,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { silentLogger, type Logger } from '../../observability/logger';
 import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord, type EventBus, type StreamName } from '../../ports/bus';
+import { splitBySize } from '../split-by-size';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff';
 
 /** Kinesis limits for one PutRecords call. */
@@ -129,21 +130,7 @@ function entrySize(data: Uint8Array, partitionKey: string): number {
 
 /** Splits entries, in order, into PutRecords-sized chunks. */
 export function chunkEntries(entries: readonly PutRecordsRequestEntry[]): PutRecordsRequestEntry[][] {
-  const chunks: PutRecordsRequestEntry[][] = [];
-  let current: PutRecordsRequestEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = entrySize(entry.Data!, entry.PartitionKey!);
-    if (current.length === PUT_RECORDS_MAX_RECORDS || (current.length > 0 && bytes + size > PUT_RECORDS_MAX_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return splitBySize(entries, (e) => entrySize(e.Data!, e.PartitionKey!), PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS);
 }
 
 function countCodes(results: readonly PutRecordsResultEntry[]): Record<string, number> {

@@ -1,5 +1,6 @@
 import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
 import { silentLogger, type Logger } from '../../observability/logger';
+import { splitBySize } from '../split-by-size';
 import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord, type EventBus, type StreamName } from '../../ports/bus';
 
 /**
@@ -79,21 +80,7 @@ function toMessage(record: BusRecord, index: number): Message {
   return { key: record.partitionKey, value: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength) };
 }
 
-/** Splits messages, in order, into produce requests of at most PRODUCE_MAX_BYTES (a bigger message goes alone). */
+/** Splits messages, in order, into produce requests of at most PRODUCE_MAX_BYTES with their framing (a bigger message goes alone). */
 export function chunkMessages(messages: readonly Message[]): Message[][] {
-  const chunks: Message[][] = [];
-  let current: Message[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = (message.value as Buffer).byteLength + Buffer.byteLength(message.key as string) + RECORD_OVERHEAD_BYTES;
-    if (current.length > 0 && bytes + size > PRODUCE_MAX_BYTES) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return splitBySize(messages, (m) => (m.value as Buffer).byteLength + Buffer.byteLength(m.key as string) + RECORD_OVERHEAD_BYTES, PRODUCE_MAX_BYTES);
 }

@@ -93,7 +93,7 @@ export class KafkaPoller {
     const { topic, partition } = batch;
     const records = batch.messages.map(toDeliverable);
     const isStopped = () => this.stopped || !isRunning() || isStale();
-    for (const chunk of chunksOf(records, this.options.batchSize, this.options.maxBatchBytes)) {
+    for (const chunk of splitByBytes(records, this.options.maxBatchBytes, this.options.batchSize)) {
       await deliverRecords(chunk, this.options, {
         shardId: `${topic}-${partition}`,
         eventSourceARN: topic,
@@ -128,12 +128,4 @@ function toDeliverable(message: KafkaMessage): DeliverableRecord {
     data: message.value ?? Buffer.alloc(0),
     arrivalMs: Number(message.timestamp),
   };
-}
-
-function chunksOf(records: readonly DeliverableRecord[], batchSize: number, maxBytes: number): DeliverableRecord[][] {
-  const out: DeliverableRecord[][] = [];
-  for (const run of splitByBytes(records, maxBytes)) {
-    for (let i = 0; i < run.length; i += batchSize) out.push(run.slice(i, i + batchSize));
-  }
-  return out;
 }
