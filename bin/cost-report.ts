@@ -108,7 +108,7 @@ export function renderMarkdown(variants: readonly Variant[]): string {
   row('Kinesis streams', (i) => i.streams.map((s) => `\`${s.bus}\` ${s.mode === 'ON_DEMAND' ? 'on-demand' : `${s.shards} shard`}${s.encrypted ? ', encrypted' : ''}`).join('; ') || 'none');
   row('MSK Serverless', (i) => (i.kafkaClusters ? `${i.kafkaClusters} cluster; ${i.topics.map((t) => `\`${t.name}\` ${t.partitions} partitions`).join('; ')}` : 'none'));
   row('Stream consumers', (i) =>
-    i.consumers.map((c) => `${c.functionName}: batch ${c.batchSize}, window ${c.windowSeconds} s, ${c.minimumPollers ? `≥${c.minimumPollers} provisioned poller` : `×${c.parallelization}`}`).join('; '),
+    i.consumers.map((c) => `${c.functionName}: batch ${c.batchSize}, window ${c.windowSeconds} s, ${c.minimumPollers ? `≥${c.minimumPollers} provisioned poller${c.pollerGroup ? ' (shared group)' : ''}` : `×${c.parallelization}`}`).join('; '),
   );
   row('Aurora Serverless v2', (i) => i.aurora.map((a) => `min ${a.minAcu} / max ${a.maxAcu} ACU, ${a.instances} instance(s)${a.autoPauseSeconds ? `, pauses after ${a.autoPauseSeconds} s` : ''}${a.dataApi ? ', Data API' : ''}`).join('; '));
   row('RDS Proxy', (i) => String(i.rdsProxies));
@@ -152,7 +152,9 @@ export function renderMarkdown(variants: readonly Variant[]): string {
     w('Capture and the ingestion consumer then run in the VPC (the brokers have no public endpoint); the ingestion');
     w('consumer talks to Postgres over TCP, so the Secrets Manager interface endpoint comes with it in every profile.');
     w('The event pollers of the three Kafka event-source mappings run in provisioned mode (bisect, partial batch');
-    w('responses and retries need it), at least one each: their price is unknown and not included (below).');
+    w('responses and retries need it), at least one each, in one poller group: Lambda provisions Event Poller Units');
+    w(`(EPU, $${PRICES.lambdaKafkaEpuHour.usd} an hour) for a group's minimum pollers at ${RULES.kafkaPollersPerEpu} per EPU, so the three share one EPU, where`);
+    w('three mappings on their own would keep three (docs.aws.amazon.com/lambda/latest/dg/kafka-scaling-modes.html).');
     w();
     for (const v of withMsk) lineItems(`${v.profile} with MSK: line items (HTTP API front door)`, v);
   }
@@ -166,6 +168,7 @@ export function renderMarkdown(variants: readonly Variant[]): string {
   w(`- ${t.replayRequests.toLocaleString('en-US')} \`/s\` requests of ${t.replayRequestBytes / 1000} KB (10k recordings × 50), each one capture invocation and one \`recordings\` record; stored in S3 as blocks (counted uncompressed), at most one PUT per record.`);
   w(`- Consumer invocations = the expected non-empty batching windows of evenly spread records (per shard × parallelization factor, or per Kafka partition); on-demand streams are counted with their ${RULES.kinesisOnDemandInitialShards} initial shards.`);
   w(`- With MSK, each record is one Kafka message of the same size: bytes in to its topic, out once per consumer, kept ${RULES.mskRetentionDays} days (Kafka's default retention, assumption; the topics set none).`);
+  w('- With MSK, the event pollers stay at their provisioned minimum at 10M events too: an EPU carries up to 20 MB/s and a poller up to 5 MB/s or 5 concurrent invocations (kafka-scaling-modes.html), far above this traffic; scaling above the minimum is not modelled.');
   w(`- Billed durations: ${Object.entries(t.durationMs).map(([k, ms]) => `${k} ${ms} ms`).join(', ')}; memory from the templates. ${t.apiRequests.toLocaleString('en-US')} API requests (assumption).`);
   w(`- Aurora never pauses under steady traffic and is modelled at its 0.5-ACU floor per instance; ${t.auroraStorageGb} GB, ${t.auroraIoMillions}M I/Os; ${t.dataApiCallsPerInvocation} Data API calls per consumer invocation or API request (assumption).`);
   w(`- DynamoDB ${t.dynamoReads / 1e6}M reads, ${t.dynamoWrites / 1e6}M writes besides flags and the projection; ${t.secretApiCalls.toLocaleString('en-US')} Secrets Manager calls; ${t.logBytesPerInvocation} B of logs per invocation or request.`);
@@ -179,11 +182,11 @@ export function renderMarkdown(variants: readonly Variant[]): string {
   w('- Aurora (lean) pauses after 5 minutes without connections; the first query after a pause waits about 15 s. RDS Proxy (scale) keeps it awake.');
   w('- Rotating the Aurora master secret is an operator opt-in: the rotation Lambda needs a Secrets Manager interface endpoint in lean (+$14.60).');
   const mskExtra = withMsk.map((v) => `${$(v.idle.total - find(v.profile, 'httpApi').idle.total)} (${v.profile})`).join(' and ');
-  w(`- MSK Serverless (\`-c bus=msk\`) adds ${mskExtra || 'nothing priced'} a month idle over Kinesis, most of it the cluster-hour. The price of the event pollers' provisioned mode (EPU) was not found (COST_FACTS.md), so the three mappings' minimum pollers are not in those figures; the MSK prices come from a 2022 table (3P).`);
+  w(`- MSK Serverless (\`-c bus=msk\`) adds ${mskExtra || 'nothing priced'} a month idle over Kinesis, most of it the cluster-hour and the event pollers' EPU. COST_FACTS.md has no EPU price; $${PRICES.lambdaKafkaEpuHour.usd} per EPU-hour (us-east-1) is the one the Lambda developer guide prices its Kafka example with (kafka-scaling-modes.html; aws.amazon.com/lambda/pricing). The MSK prices come from a 2022 table (3P).`);
   w();
   w('## Unit prices');
   w();
-  w('| Price | USD | Per | Confidence | Source (COST_FACTS.md) |');
+  w('| Price | USD | Per | Confidence | Source (§: COST_FACTS.md) |');
   w('|---|---:|---|---|---|');
   for (const [name, p] of Object.entries(PRICES)) w(`| ${name} | ${p.usd} | ${p.per} | ${p.confidence} | ${p.source} |`);
   w();

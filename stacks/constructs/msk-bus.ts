@@ -1,21 +1,23 @@
-import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { BUS_CHANNELS, KAFKA_TOPICS, type BusChannel } from '../profiles';
+import { HedgerowFunction } from './hedgerow-function';
 
 /** The brokers' port for SASL/IAM over TLS, the only listener this cluster has. */
 export const KAFKA_IAM_PORT = 9098;
 /**
- * Metadata key of the cluster resource that lists the topics the cluster must have, as
- * `[{ TopicName, PartitionCount }]`: CloudFormation cannot create them (see the constructor), so the
- * template records them for whatever does, and for the cost report (stacks/cost/inventory.ts).
+ * CloudFormation type of the custom resource that creates the topics (lambdas/kafka-topics). Its
+ * `Topics` property, `[{ TopicName, PartitionCount }]`, is the one list of the cluster's topics in
+ * the template: the cost report reads it too (stacks/cost/inventory.ts).
  */
-export const TOPICS_METADATA = 'hedgerow:topics';
+export const KAFKA_TOPICS_RESOURCE_TYPE = 'Custom::HedgerowKafkaTopics';
 
 export interface MskBusProps {
   readonly vpc: ec2.IVpc;
@@ -33,9 +35,9 @@ export interface MskBusProps {
 
 /**
  * The bus as Kafka (the `msk` option): an MSK Serverless cluster in the isolated subnets with IAM
- * client authentication, the names and partitions of a topic per channel (created outside
- * CloudFormation, see TOPICS_METADATA), the SASL/IAM bootstrap broker string, and the S3 bucket
- * where the consumers' event-source mappings put each batch they give up on.
+ * client authentication, a topic per channel (created by a custom resource, see the constructor),
+ * the SASL/IAM bootstrap broker string, the poller group its consumers' event-source mappings share,
+ * and the S3 bucket where those mappings put each batch they give up on.
  *
  * Producers reach the brokers from the VPC only (the `clients` security group); the event-source
  * mappings' pollers run in the cluster's own subnets with its security group, so the group also
@@ -49,6 +51,16 @@ export class MskBus extends Construct {
   readonly bootstrapBrokers: string;
   readonly topics: Readonly<Record<BusChannel, string>>;
   readonly partitions: number;
+  /**
+   * Creates the topics (KAFKA_TOPICS_RESOURCE_TYPE): the event-source mappings, in a stack that
+   * depends on this one, are created after it.
+   */
+  readonly topicsResource: CustomResource;
+  /**
+   * `PollerGroupName` of the consumers' event-source mappings: mappings of one VPC with the same
+   * name share Event Poller Units (stacks/constructs/msk-consumer.ts).
+   */
+  readonly pollerGroupName: string;
   readonly securityGroup: ec2.SecurityGroup;
   /** Batches the consumers' event-source mappings gave up on (records included), one object each. */
   readonly failures: s3.Bucket;
@@ -69,22 +81,15 @@ export class MskBus extends Construct {
     this.securityGroup.addIngressRule(props.clients, ec2.Port.tcp(KAFKA_IAM_PORT), 'Hedgerow clients (capture, ingestion consumer) to Kafka');
     this.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(KAFKA_IAM_PORT), 'Lambda event pollers (their ENIs use this group) to Kafka');
 
+    const clusterName = `${stack.stackName}-bus`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 64);
+    this.pollerGroupName = `${clusterName}-pollers`;
     this.cluster = new msk.CfnServerlessCluster(this, 'Cluster', {
-      clusterName: `${stack.stackName}-bus`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 64),
+      clusterName,
       clientAuthentication: { sasl: { iam: { enabled: true } } },
       vpcConfigs: [{ subnetIds: props.vpc.selectSubnets(props.subnets).subnetIds, securityGroups: [this.securityGroup.securityGroupId] }],
     });
     this.cluster.applyRemovalPolicy(props.removalPolicy);
     this.clusterArn = this.cluster.attrArn;
-
-    // No AWS::MSK::Topic: it wraps MSK's topic APIs, which serve provisioned clusters only ("not
-    // available for MSK Serverless clusters", docs.aws.amazon.com/msk/latest/developerguide/
-    // msk-topic-operations-information.html), so it would fail the stack. On MSK Serverless a Kafka
-    // admin client creates topics over SASL/IAM (kafka-cluster:CreateTopic; AWS's serverless example
-    // gives a partition count only, msk-serverless-create-topic.html). Nothing in Hedgerow does that
-    // yet and the producers never create topics: until something does, they and the event-source
-    // mappings find none.
-    this.cluster.addMetadata(TOPICS_METADATA, BUS_CHANNELS.map((c) => ({ TopicName: this.topics[c], PartitionCount: props.partitions })));
 
     const brokers = new cr.AwsCustomResource(this, 'BootstrapBrokers', {
       // onUpdate is also the create call; a new cluster ARN re-runs it.
@@ -102,6 +107,14 @@ export class MskBus extends Construct {
     this.bootstrapBrokers = brokers.getResponseField('BootstrapBrokerStringSaslIam');
     acknowledgeCustomResourceProvider(stack);
 
+    // No AWS::MSK::Topic: it wraps MSK's topic APIs, which serve provisioned clusters only ("not
+    // available for MSK Serverless clusters", docs.aws.amazon.com/msk/latest/developerguide/
+    // msk-topic-operations-information.html), so it would fail the stack. On MSK Serverless a Kafka
+    // admin client creates topics over SASL/IAM (kafka-cluster:CreateTopic; AWS's serverless example
+    // gives a partition count only, msk-serverless-create-topic.html): this custom resource's
+    // function, from the VPC like the producers (which never create topics).
+    this.topicsResource = this.createTopicsResource(props);
+
     this.failures = new s3.Bucket(this, 'Failures', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -116,6 +129,63 @@ export class MskBus extends Construct {
     });
     this.failuresArnExportName = `${stack.stackName}:BusFailuresBucketArn`;
     this.failuresArnImport = stack.exportValue(this.failures.bucketArn, { name: this.failuresArnExportName });
+  }
+
+  /**
+   * The `kafka-topics` function (a Kafka admin client in the isolated subnets, as a producer) behind
+   * a Provider-framework custom resource. Create and Update create the topics still missing; a new
+   * cluster ARN is an Update, so a replaced cluster gets its topics too; Delete leaves them.
+   */
+  private createTopicsResource(props: MskBusProps): CustomResource {
+    const stack = Stack.of(this);
+    const fn = new HedgerowFunction(this, 'KafkaTopics', {
+      name: 'kafka-topics',
+      description: 'Hedgerow Kafka topics (custom resource): creates the missing topics on MSK Serverless',
+      memorySize: 256,
+      // Connecting (3 s timeout per broker), creating the topics and waiting for their leaders.
+      timeout: Duration.minutes(2),
+      environment: { HEDGEROW_KAFKA_BROKERS: this.bootstrapBrokers },
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [props.clients],
+    });
+    this.grantCreateTopics(fn);
+
+    const provider = new cr.Provider(this, 'TopicsProvider', {
+      onEventHandler: fn.function,
+      logGroup: new logs.LogGroup(this, 'TopicsProviderLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The custom-resource Provider framework function (aws-cdk-lib internals) uses the basic execution role for its own logs.',
+    });
+    const fnId = stack.getLogicalId(fn.function.node.defaultChild as lambda.CfnFunction);
+    Validations.of(provider).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${fnId}.Arn>:*]`,
+      reason: 'The Provider framework may invoke any version of the kafka-topics function (the ARN with a version suffix); that is the one function it fronts.',
+    });
+
+    const resource = new CustomResource(this, 'Topics', {
+      serviceToken: provider.serviceToken,
+      resourceType: KAFKA_TOPICS_RESOURCE_TYPE,
+      properties: {
+        ClusterArn: this.clusterArn,
+        Topics: BUS_CHANNELS.map((c) => ({ TopicName: this.topics[c], PartitionCount: props.partitions })),
+      },
+    });
+    // The brokers must admit the function (the clients group, on 9098) before it connects.
+    resource.node.addDependency(this.securityGroup);
+    return resource;
+  }
+
+  /** Create topics: connect, then describe and create this bus's topics (the kafka-topics custom resource). */
+  grantCreateTopics(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:Connect'], resourceArns: [this.clusterArn] });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka-cluster:CreateTopic', 'kafka-cluster:DescribeTopic'],
+      resourceArns: BUS_CHANNELS.map((c) => this.topicArn(c)),
+    });
   }
 
   /** Produce to `channels`: connect, then describe and write those topics (SASL/IAM). */

@@ -29,9 +29,12 @@ export interface MskConsumerProps {
  *
  * Kafka mappings honour those controls only in provisioned mode (docs.aws.amazon.com/lambda/latest/
  * dg/kafka-retry-configurations.html), so one event poller stays provisioned, at most one per
- * partition; their price (EPU) is unknown (COST_FACTS.md). As AWS describes provisioned mode
- * (with-msk-cluster-network.html), its pollers invoke the function from Lambda's side, so the
- * cluster's VPC needs no Lambda or STS endpoint: not yet tried on real AWS.
+ * partition. Pollers are billed in Event Poller Units (EPU, $0.185 an hour in us-east-1), one EPU
+ * per mapping on its own, or up to 10 minimum pollers per EPU for the mappings of one poller group
+ * (kafka-scaling-modes.html): the bus's mappings share its group, so together they idle on one EPU.
+ * As AWS describes provisioned mode (with-msk-cluster-network.html), its pollers invoke the
+ * function from Lambda's side, so the cluster's VPC needs no Lambda or STS endpoint: not yet tried
+ * on real AWS.
  */
 export class MskConsumer extends Construct {
   readonly consumerGroupId: string;
@@ -54,7 +57,7 @@ export class MskConsumer extends Construct {
       maxRecordAge: settings.maxRecordAge,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,
-      provisionedPollerConfig: { minimumPollers: 1, maximumPollers: bus.partitions },
+      provisionedPollerConfig: { minimumPollers: 1, maximumPollers: bus.partitions, pollerGroupName: bus.pollerGroupName },
       onFailure: new FailuresBucketDestination(bus),
     });
     fn.function.addEventSource(this.eventSource);

@@ -123,6 +123,30 @@ export function consumerInvocations(consumer: ConsumerItem, records: number, sha
   return Math.max(Math.ceil(records / consumer.batchSize), windows * (1 - Math.exp(-records / windows)));
 }
 
+/**
+ * Event Poller Units kept by the provisioned-mode mappings' minimum pollers: a poller group's
+ * mappings share EPUs (RULES.kafkaPollersPerEpu minimum pollers each), a mapping outside a group
+ * has its own. Scaling above the minimum is not modelled: an EPU carries up to 20 MB/s
+ * (kafka-scaling-modes.html), orders of magnitude above the workloads priced here.
+ */
+export function eventPollerUnits(consumers: readonly ConsumerItem[]): { mappings: number; pollers: number; groups: number; alone: number; units: number } {
+  const provisioned = consumers.filter((c) => c.minimumPollers !== undefined);
+  const pollersByPool = new Map<string, number>();
+  provisioned.forEach((c, i) => {
+    const pool = c.pollerGroup === undefined ? `mapping ${i}` : `group ${c.pollerGroup}`;
+    pollersByPool.set(pool, (pollersByPool.get(pool) ?? 0) + (c.minimumPollers ?? 0));
+  });
+  const units = [...pollersByPool.values()].reduce((sum, pollers) => sum + Math.ceil(pollers / RULES.kafkaPollersPerEpu), 0);
+  const groups = new Set(provisioned.filter((c) => c.pollerGroup !== undefined).map((c) => c.pollerGroup)).size;
+  return {
+    mappings: provisioned.length,
+    pollers: provisioned.reduce((sum, c) => sum + (c.minimumPollers ?? 0), 0),
+    groups,
+    alone: provisioned.filter((c) => c.pollerGroup === undefined).length,
+    units,
+  };
+}
+
 export function estimate(inv: Inventory, w: Workload): Estimate {
   const lines: CostLine[] = [];
   const add = (item: string, arithmetic: string, amount: number) => lines.push({ item, arithmetic, usd: amount });
@@ -160,7 +184,7 @@ export function estimate(inv: Inventory, w: Workload): Estimate {
     }
   }
 
-  // --- MSK Serverless (the event pollers' provisioned mode has no known price: not modelled) ---------
+  // --- MSK Serverless -----------------------------------------------------------------------------
   if (inv.kafkaClusters > 0) add('MSK Serverless cluster', `${inv.kafkaClusters} × 730 h × $0.75`, inv.kafkaClusters * HOURS_PER_MONTH * PRICES.mskClusterHour.usd);
   if (inv.topics.length > 0) {
     const partitions = inv.topics.reduce((sum, t) => sum + t.partitions, 0);
@@ -197,6 +221,16 @@ export function estimate(inv: Inventory, w: Workload): Estimate {
     `${n(totalInvocations / 1e6)}M invocations, ${n(gbSeconds)} GB-s; free tier 1M requests + 400k GB-s`,
     (billableRequests / 1e6) * PRICES.lambdaRequests.usd + billableGbs * PRICES.lambdaArmDuration.usd,
   );
+  const epu = eventPollerUnits(inv.consumers);
+  if (epu.mappings > 0) {
+    const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+    const placement = [epu.groups ? plural(epu.groups, 'poller group') : '', epu.alone ? `${plural(epu.alone, 'mapping')} on EPUs of their own` : ''].filter(Boolean).join(' and ');
+    add(
+      'Lambda event pollers (provisioned mode)',
+      `${epu.mappings} mappings, ${epu.pollers} minimum pollers in ${placement}: ${epu.units} EPU × 730 h × $${PRICES.lambdaKafkaEpuHour.usd}`,
+      epu.units * HOURS_PER_MONTH * PRICES.lambdaKafkaEpuHour.usd,
+    );
+  }
   for (const pc of inv.provisionedConcurrency) {
     const amount = pc.environments * (pc.memoryMb / 1024) * SECONDS_PER_MONTH * PRICES.lambdaArmProvisioned.usd;
     add(`Provisioned concurrency (${pc.functionName ?? 'function'})`, `${pc.environments} × ${pc.memoryMb / 1024} GB × 2,628,000 s × $0.0000033334`, amount);

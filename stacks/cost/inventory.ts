@@ -2,13 +2,12 @@
  * What in a synthesized app costs money: a walk over the CloudFormation templates of all its
  * stacks (cross-stack `Fn::ImportValue` references are followed to the exporting resource).
  */
-import { TOPICS_METADATA } from '../constructs/msk-bus';
+import { KAFKA_TOPICS_RESOURCE_TYPE } from '../constructs/msk-bus';
 import { KAFKA_TOPICS } from '../profiles';
 
 export interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, any>;
-  readonly Metadata?: Record<string, any>;
 }
 export interface CfnTemplate {
   readonly Resources?: Record<string, CfnResource>;
@@ -48,6 +47,8 @@ export interface ConsumerItem {
   readonly parallelization: number;
   /** Event pollers kept provisioned at least (Kafka mappings in provisioned mode). @default - on-demand polling */
   readonly minimumPollers?: number;
+  /** `PollerGroupName`: provisioned mappings of one group share Event Poller Units. @default - the mapping's own EPUs */
+  readonly pollerGroup?: string;
 }
 export interface Inventory {
   readonly streams: readonly StreamItem[];
@@ -95,9 +96,9 @@ export function takeInventory(templates: Templates): Inventory {
     return { id: r.id, bus: tag(p.Tags, 'hedgerow:stream'), mode, shards: mode === 'PROVISIONED' ? Number(p.ShardCount ?? 1) : undefined, encrypted: Boolean(p.StreamEncryption) };
   });
   const channelOfTopic = (name: string) => Object.entries(KAFKA_TOPICS).find(([, topic]) => topic === name)?.[0];
-  // A serverless cluster's topics are not CloudFormation resources: the cluster lists them in its metadata.
-  const topics: TopicItem[] = ofType('AWS::MSK::ServerlessCluster').flatMap((r) =>
-    ((r.resource.Metadata?.[TOPICS_METADATA] ?? []) as { TopicName: string; PartitionCount?: number }[]).map((t) => {
+  // A serverless cluster's topics are not CloudFormation resources: the custom resource that creates them lists them.
+  const topics: TopicItem[] = ofType(KAFKA_TOPICS_RESOURCE_TYPE).flatMap((r) =>
+    ((props(r).Topics ?? []) as { TopicName: string; PartitionCount?: number }[]).map((t) => {
       const name = String(t.TopicName);
       return { name, bus: channelOfTopic(name), partitions: Number(t.PartitionCount ?? 1) };
     }),
@@ -121,6 +122,7 @@ export function takeInventory(templates: Templates): Inventory {
       windowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
       parallelization: Number(p.ParallelizationFactor ?? 1),
       minimumPollers: p.ProvisionedPollerConfig ? Number(p.ProvisionedPollerConfig.MinimumPollers ?? 1) : undefined,
+      pollerGroup: pollerGroupOf(p.ProvisionedPollerConfig?.PollerGroupName),
     };
   });
   const clusters = ofType('AWS::RDS::DBCluster').map((r) => {
@@ -173,6 +175,12 @@ export function takeInventory(templates: Templates): Inventory {
     tables: ofType('AWS::DynamoDB::GlobalTable').length + ofType('AWS::DynamoDB::Table').length,
     provisionedConcurrency,
   };
+}
+
+/** A poller group's name, or undefined for none ("" removes a mapping from its group). */
+function pollerGroupOf(value: unknown): string | undefined {
+  if (!value) return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function tag(tags: unknown, key: string): string | undefined {

@@ -1,7 +1,8 @@
 /**
  * Unit prices behind docs/cost.md: USD, us-east-1, on-demand list prices, copied from
- * ../shared/COST_FACTS.md with its source and confidence. A price change is one edit here;
- * `npm run cost` then recomputes every figure from the synthesized templates.
+ * ../shared/COST_FACTS.md with its source and confidence (or, where COST_FACTS.md has none, from the
+ * AWS page named in `source`). A price change is one edit here; `npm run cost` then recomputes every
+ * figure from the synthesized templates.
  */
 export type Confidence = 'AWS' | 'Vendor' | '3P' | 'Derived' | 'UNVERIFIED';
 
@@ -22,6 +23,13 @@ export const PRICES = {
   lambdaRequests: price(0.2, '1M requests', '§1.1 git.mcrn.ar; unanswered.io', '3P'),
   lambdaArmDuration: price(0.0000133334, 'GB-second', '§1.1 cloudchipr.com', '3P'),
   lambdaArmProvisioned: price(0.0000033334, 'GB-second configured', '§1.1 public cost calculators', '3P'),
+  // Not in COST_FACTS.md ("EPU price: Not found"): the Lambda developer guide's own example prices it.
+  lambdaKafkaEpuHour: price(
+    0.185,
+    'Event Poller Unit-hour (Kafka event-source mappings in provisioned mode)',
+    'docs.aws.amazon.com/lambda/latest/dg/kafka-scaling-modes.html (cost optimization example, US East (N. Virginia)); aws.amazon.com/lambda/pricing',
+    'AWS',
+  ),
   // Front doors (§1.2)
   httpApiRequests: price(1.0, '1M requests', '§1.2 amnic.com; apigatewaycost.com', '3P'),
   albHour: price(0.0225, 'ALB-hour', '§1.2 cloud-horizons.com', '3P'),
@@ -98,6 +106,11 @@ export const RULES = {
   clickhouseIdleAfterMinutes: 15,
   /** How long MSK Serverless keeps a topic's messages when the topic sets no retention (assumption: Kafka's 7-day default). */
   mskRetentionDays: 7,
+  /**
+   * Kafka event pollers per EPU: EPUs are provisioned for the minimum pollers at 10 per EPU, shared by
+   * the mappings of one poller group; a mapping outside a group has EPUs of its own (kafka-scaling-modes.html).
+   */
+  kafkaPollersPerEpu: 10,
 } as const;
 
 /** PostHog Cloud list prices (COST_FACTS §1.11, Vendor): [tier size, USD per unit]; Infinity is the last tier. */

@@ -2,11 +2,37 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildHedgerowApp, createHedgerowApp } from '../../bin/app';
 import { EXTERNAL_MODULES } from '../../stacks/constructs/hedgerow-function';
 
+/** Each Hedgerow function (tagged `hedgerow:function`) of the assembly's stacks (or of those named), with its asset folder. */
+function bundlesOf(assembly: CloudAssembly, stackNames?: readonly string[]): { name: string; dir: string }[] {
+  const stacks = assembly.stacks.filter((stack) => !stackNames || stackNames.includes(stack.stackName));
+  return stacks.flatMap((stack) =>
+    Object.values(stack.template.Resources as Record<string, { Type: string; Properties: any }>)
+      .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Tags?.some((t: { Key: string }) => t.Key === 'hedgerow:function'))
+      .map((r) => ({
+        name: r.Properties.Tags.find((t: { Key: string }) => t.Key === 'hedgerow:function').Value as string,
+        dir: path.join(assembly.directory, `asset.${String(r.Properties.Code.S3Key).replace(/\.zip$/, '')}`),
+      })),
+  );
+}
+
+/** A minified CommonJS bundle with its source map, exporting the handler, with no local-only engine inside. */
+function expectLeanBundle({ name, dir }: { name: string; dir: string }): void {
+  const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
+  expect(fs.existsSync(path.join(dir, 'index.js.map'))).toBe(true);
+  expect(code).toMatch(/module\.exports/);
+  expect(code).toContain('handler');
+  // Local-only engines never end up inside a bundle.
+  for (const external of EXTERNAL_MODULES.filter((m) => !m.includes('*'))) {
+    expect({ name, bundled: code.includes(`node_modules/${external}/`) }).toEqual({ name, bundled: false });
+  }
+}
+
 /**
- * The one synthesis that really bundles (every other test skips esbuild): each Lambda entry under
+ * The syntheses that really bundle (every other test skips esbuild): each Lambda entry under
  * lambdas/ becomes a minified CommonJS bundle with a source map, built by the local esbuild.
  */
 describe('esbuild bundling', () => {
@@ -16,26 +42,9 @@ describe('esbuild bundling', () => {
   test('every Hedgerow function has a bundle in the cloud assembly', () => {
     const app = createHedgerowApp({ outdir });
     buildHedgerowApp(app, { profile: 'lean', migrationsVersion: 'test' });
-    const assembly = app.synth();
-    const bundles = assembly.stacks.flatMap((stack) =>
-      Object.values(stack.template.Resources as Record<string, { Type: string; Properties: any }>)
-        .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Tags?.some((t: { Key: string }) => t.Key === 'hedgerow:function'))
-        .map((r) => ({
-          name: r.Properties.Tags.find((t: { Key: string }) => t.Key === 'hedgerow:function').Value as string,
-          dir: path.join(assembly.directory, `asset.${String(r.Properties.Code.S3Key).replace(/\.zip$/, '')}`),
-        })),
-    );
+    const bundles = bundlesOf(app.synth());
     expect(bundles.map((b) => b.name).sort()).toEqual(['api', 'capture', 'clickhouse-loader', 'flags', 'ingestion-consumer', 'migrate', 'query-worker', 'replay-consumer']);
-    for (const { name, dir } of bundles) {
-      const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
-      expect(fs.existsSync(path.join(dir, 'index.js.map'))).toBe(true);
-      expect(code).toMatch(/module\.exports/);
-      expect(code).toContain('handler');
-      // Local-only engines never end up inside a bundle.
-      for (const external of EXTERNAL_MODULES.filter((m) => !m.includes('*'))) {
-        expect({ name, bundled: code.includes(`node_modules/${external}/`) }).toEqual({ name, bundled: false });
-      }
-    }
+    for (const bundle of bundles) expectLeanBundle(bundle);
     // The flags function serves posthog-js's bundles from a copy beside its handler (the npm package's very files).
     const flags = bundles.find((b) => b.name === 'flags')!;
     const dist = path.join(path.dirname(require.resolve('posthog-js/package.json')), 'dist');
@@ -52,5 +61,16 @@ describe('esbuild bundling', () => {
       expect(execFileSync(process.execPath, ['-e', probe], { cwd: dir, encoding: 'utf8' }).trim()).toBe('SelectQuery');
     }
     for (const name of ['capture', 'flags']) expect(fs.existsSync(path.join(bundles.find((b) => b.name === name)!.dir, 'node_modules'))).toBe(false);
+  });
+
+  test('with the msk bus, the data stack\'s kafka-topics function bundles like the others (only that stack is bundled)', () => {
+    const app = createHedgerowApp({ outdir: path.join(outdir, 'msk'), context: { 'aws:cdk:bundling-stacks': ['HedgerowData'] } });
+    buildHedgerowApp(app, { profile: 'lean', bus: 'msk', migrationsVersion: 'test' });
+    const bundles = bundlesOf(app.synth(), ['HedgerowData']);
+    expect(bundles.map((b) => b.name)).toEqual(['kafka-topics']);
+    expectLeanBundle(bundles[0]);
+    // It loads from its folder alone and exports the handler (the MSK IAM signer, and the AWS SDK it needs, load on first connect).
+    const probe = "console.log(typeof require('./index.js').handler)";
+    expect(execFileSync(process.execPath, ['-e', probe], { cwd: bundles[0].dir, encoding: 'utf8' }).trim()).toBe('function');
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { postHogCloud, priceReportedVariants, renderMarkdown, type Variant } from '../../bin/cost-report';
-import { consumerInvocations } from '../../stacks/cost/estimate';
+import { consumerInvocations, eventPollerUnits } from '../../stacks/cost/estimate';
 import { PROFILE_SETTINGS } from '../../stacks/profiles';
 import { PROJECT_ROOT } from '../../stacks/project-root';
 
@@ -102,10 +102,10 @@ describe('cost report', () => {
         ['events_processed', 'hedgerow-events-processed', partitions],
         ['recordings', 'hedgerow-recordings', partitions],
       ]);
-      expect(inventory.consumers.map((c) => [c.functionName, c.streamBus, c.minimumPollers]).sort()).toEqual([
-        ['clickhouse-loader', 'events_processed', 1],
-        ['ingestion-consumer', 'events', 1],
-        ['replay-consumer', 'recordings', 1],
+      expect(inventory.consumers.map((c) => [c.functionName, c.streamBus, c.minimumPollers, c.pollerGroup]).sort()).toEqual([
+        ['clickhouse-loader', 'events_processed', 1, 'hedgerowdata-bus-pollers'],
+        ['ingestion-consumer', 'events', 1, 'hedgerowdata-bus-pollers'],
+        ['replay-consumer', 'recordings', 1, 'hedgerowdata-bus-pollers'],
       ]);
       expect(inventory.interfaceEndpoints).toEqual([{ service: 'secretsmanager', azs: 2 }]);
     }
@@ -126,10 +126,33 @@ describe('cost report', () => {
     expect(lean.idle.total - find('lean', 'httpApi').idle.total).toBeGreaterThan(500);
   });
 
+  test('MSK\'s event pollers: the three mappings\' minimum pollers share one EPU at $0.185 an hour, idle and busy; Kinesis has none', () => {
+    for (const profile of ['lean', 'scale'] as const) {
+      const v = find(profile, 'httpApi', 'msk');
+      for (const e of [v.idle, v.busy]) {
+        const line = e.lines.find((l) => l.item === 'Lambda event pollers (provisioned mode)');
+        expect(line?.usd).toBeCloseTo(730 * 0.185, 2);
+        expect(line?.arithmetic).toBe('3 mappings, 3 minimum pollers in 1 poller group: 1 EPU × 730 h × $0.185');
+      }
+      for (const frontDoor of ['httpApi', 'alb']) {
+        expect(find(profile, frontDoor).idle.lines.filter((l) => l.item.startsWith('Lambda event pollers'))).toEqual([]);
+      }
+    }
+  });
+
+  test('EPUs: a poller group\'s minimum pollers fill EPUs 10 at a time; a mapping outside a group has its own', () => {
+    const kafka = (minimumPollers: number, pollerGroup?: string) => ({ batchSize: 100, windowSeconds: 1, parallelization: 1, minimumPollers, pollerGroup });
+    expect(eventPollerUnits([kafka(1), kafka(1), kafka(1)])).toMatchObject({ mappings: 3, groups: 0, alone: 3, units: 3 });
+    expect(eventPollerUnits([kafka(1, 'g'), kafka(1, 'g'), kafka(1, 'g')])).toMatchObject({ mappings: 3, groups: 1, alone: 0, units: 1 });
+    expect(eventPollerUnits([...Array.from({ length: 11 }, () => kafka(1, 'g')), kafka(12)])).toMatchObject({ mappings: 12, pollers: 23, groups: 1, alone: 1, units: 4 });
+    expect(eventPollerUnits([{ batchSize: 100, windowSeconds: 1, parallelization: 1 }])).toMatchObject({ mappings: 0, units: 0 });
+  });
+
   test('docs/cost.md is what `npm run cost` writes today', () => {
     const committed = fs.readFileSync(path.join(PROJECT_ROOT, 'docs', 'cost.md'), 'utf8');
     expect(committed).toBe(renderMarkdown(variants));
     expect(committed).toContain('## MSK Serverless instead of Kinesis (`-c bus=msk`)');
-    expect(committed).toMatch(/provisioned mode \(EPU\) was not found/);
+    expect(committed).toContain('$0.185 per EPU-hour (us-east-1)');
+    expect(committed).not.toMatch(/EPU\) was not found|price is unknown/);
   });
 });

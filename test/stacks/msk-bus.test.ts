@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { optionsFromContext } from '../../bin/app';
-import { TOPICS_METADATA } from '../../stacks/constructs/msk-bus';
+import { KAFKA_TOPICS_RESOURCE_TYPE } from '../../stacks/constructs/msk-bus';
 import { KAFKA_TOPICS, PROFILES, PROFILE_SETTINGS, type BusChannel } from '../../stacks/profiles';
 import { hedgerowFunction, hedgerowFunctions, resourcesOf, synthesized } from './helpers';
 
@@ -25,6 +25,8 @@ const resourcesFor = (statements: Statement[], action: string) =>
   statements.filter((st) => actionsOf(st).includes(action)).flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
 /** `…:topic/<cluster path>/<name>` or `…:group/…/<name>`, derived from the imported cluster ARN. */
 const kafkaArn = (kind: 'topic' | 'group', name: string) => expect.stringMatching(new RegExp(`ExportsOutputFnGetAttBusCluster.*":${kind}/".*"/${name}"\\]\\]\\}$`));
+/** The same topic ARN inside the data stack, derived from the cluster's own `Arn` attribute. */
+const localTopicArn = (name: string) => expect.stringMatching(new RegExp(`^\\{"Fn::Join":.*"Fn::GetAtt":\\["BusCluster[0-9A-F]{8}","Arn"\\].*":topic/".*"/${name}"\\]\\]\\}$`));
 
 describe('the bus option', () => {
   test('comes from context: kinesis by default, msk on request, anything else fails loudly', () => {
@@ -70,12 +72,49 @@ describe.each(PROFILES)('DataStack with the msk bus (%s)', (profile) => {
     ]);
   });
 
-  test(`no AWS::MSK::Topic (provisioned clusters only); the cluster lists three topics of ${settings.kafkaPartitions} partitions in its metadata`, () => {
+  test(`no AWS::MSK::Topic (provisioned clusters only): a custom resource creates three topics of ${settings.kafkaPartitions} partitions, once the brokers admit it`, () => {
     data.resourceCountIs('AWS::MSK::Topic', 0);
-    const [cluster] = Object.values(data.findResources('AWS::MSK::ServerlessCluster'));
-    expect(cluster.Metadata[TOPICS_METADATA]).toEqual(
-      ['hedgerow-events', 'hedgerow-events-processed', 'hedgerow-recordings'].map((TopicName) => ({ TopicName, PartitionCount: settings.kafkaPartitions })),
-    );
+    const resources = Object.values(data.findResources(KAFKA_TOPICS_RESOURCE_TYPE));
+    expect(resources).toHaveLength(1);
+    const [topics] = resources;
+    expect(topics.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^BusTopicsProviderframeworkonEvent/), 'Arn'] },
+      // A replaced cluster changes the property, so the resource updates and creates the topics there too.
+      ClusterArn: { 'Fn::GetAtt': [expect.stringMatching(/^BusCluster/), 'Arn'] },
+      Topics: ['hedgerow-events', 'hedgerow-events-processed', 'hedgerow-recordings'].map((TopicName) => ({ TopicName, PartitionCount: settings.kafkaPartitions })),
+    });
+    // The framework's onEvent function fronts the kafka-topics function.
+    const [framework] = Object.entries(resourcesOf(data, 'AWS::Lambda::Function')).filter(([id]) => id.startsWith('BusTopicsProviderframeworkonEvent'));
+    expect(framework[1].Properties.Environment.Variables.USER_ON_EVENT_FUNCTION_ARN).toEqual({ 'Fn::GetAtt': [hedgerowFunction(data, 'kafka-topics').id, 'Arn'] });
+    // It runs after the brokers' security group and its ingress rules (the clients group on 9098) exist.
+    const ingress = Object.entries(resourcesOf(data, 'AWS::EC2::SecurityGroupIngress')).filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes('BusSecurityGroup'));
+    expect(ingress).toHaveLength(2);
+    expect(topics.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^BusSecurityGroup[0-9A-F]{8}$/), ...ingress.map(([id]) => id)]));
+  });
+
+  test('the kafka-topics function runs in the isolated subnets with the clients security group, with the SASL/IAM brokers', () => {
+    const { id, props } = hedgerowFunction(data, 'kafka-topics');
+    const isolated = Object.entries(resourcesOf(data, 'AWS::EC2::Subnet'))
+      .filter(([, s]) => s.Properties.Tags.some((t: { Key: string; Value: string }) => t.Key === 'aws-cdk:subnet-type' && t.Value === 'Isolated'))
+      .map(([subnetId]) => ({ Ref: subnetId }));
+    expect(props.VpcConfig).toEqual({ SubnetIds: isolated, SecurityGroupIds: [{ 'Fn::GetAtt': [expect.stringMatching(/^Clients/), 'GroupId'] }] });
+    expect(props.Environment.Variables).toEqual({
+      HEDGEROW_KAFKA_BROKERS: { 'Fn::GetAtt': [expect.stringMatching(/^BusBootstrapBrokers/), 'BootstrapBrokerStringSaslIam'] },
+      LOG_LEVEL: 'info',
+    });
+    expect(props).toMatchObject({ MemorySize: 256, Timeout: 120, Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    const role = Object.entries(resourcesOf(data, 'AWS::IAM::Role')).find(([roleId]) => roleId.startsWith(id.replace(/Function[0-9A-F]{8}$/, 'Role')))![1];
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('service-role/AWSLambdaVPCAccessExecutionRole');
+  });
+
+  test('the kafka-topics function may connect, and describe and create the three topics, nothing more', () => {
+    const statements = statementsOf(data, hedgerowFunction(data, 'kafka-topics').id);
+    expect(resourcesFor(statements, 'kafka-cluster:Connect')).toEqual([expect.stringMatching(/^\{"Fn::GetAtt":\["BusCluster[0-9A-F]{8}","Arn"\]\}$/)]);
+    for (const action of ['kafka-cluster:CreateTopic', 'kafka-cluster:DescribeTopic']) {
+      expect(resourcesFor(statements, action).sort()).toEqual(['hedgerow-events', 'hedgerow-events-processed', 'hedgerow-recordings'].map(localTopicArn));
+    }
+    const kafkaActions = statements.flatMap(actionsOf).filter((a) => a.startsWith('kafka'));
+    expect([...new Set(kafkaActions)].sort()).toEqual(['kafka-cluster:Connect', 'kafka-cluster:CreateTopic', 'kafka-cluster:DescribeTopic']);
   });
 
   test('the SASL/IAM bootstrap brokers come from Kafka GetBootstrapBrokers, allowed on this cluster only, and are outputs', () => {
@@ -110,7 +149,7 @@ describe.each(PROFILES)('DataStack with the msk bus (%s)', (profile) => {
 describe.each(PROFILES)('IngestionStack with the msk bus (%s)', (profile) => {
   const lean = profile === 'lean';
   const settings = PROFILE_SETTINGS[profile];
-  const { ingestion, migration } = synthesized(profile, 'httpApi', 'msk');
+  const { ingestion, migration, stacks } = synthesized(profile, 'httpApi', 'msk');
   const consumers = [
     { fn: 'ingestion-consumer', channel: 'events' as BusChannel, s: settings.ingestionConsumer },
     { fn: 'clickhouse-loader', channel: 'events_processed' as BusChannel, s: settings.clickhouseLoader },
@@ -135,11 +174,17 @@ describe.each(PROFILES)('IngestionStack with the msk bus (%s)', (profile) => {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         MaximumRetryAttempts: s.retryAttempts,
         MaximumRecordAgeInSeconds: s.maxRecordAge.toSeconds(),
-        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: settings.kafkaPartitions },
+        // One poller group for the three: they share Event Poller Units (one EPU for their three minimum pollers).
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: settings.kafkaPartitions, PollerGroupName: 'hedgerowdata-bus-pollers' },
         DestinationConfig: { OnFailure: { Destination: FAILURES_BUCKET } },
         Tags: expect.any(Array),
       });
     }
+  });
+
+  test('the mappings deploy after the topics exist: the ingestion stack depends on the data stack, whose custom resource creates them', () => {
+    expect(stacks.ingestion.dependencies).toContain(stacks.data);
+    expect(stacks.data.dependencies).toEqual([]);
   });
 
   test('capture and the ingestion consumer produce from inside the VPC with the brokers and topic names; the loader and replay consumer stay out', () => {
