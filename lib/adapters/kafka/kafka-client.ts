@@ -1,5 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { silentLogger, type Logger } from '../../observability/logger';
+import { mskIamToken } from './msk-iam-token';
 
 /** How to reach a Kafka cluster: MSK with IAM on AWS, any Kafka (plaintext) locally and in tests. */
 export interface KafkaConnection {
@@ -31,17 +33,17 @@ export function createKafka(connection: KafkaConnection, logger: Logger = silent
 }
 
 /**
- * SASL for MSK's IAM access control: each (re)authentication presents a fresh token, a SigV4
- * presigned `kafka-cluster:Connect` request that AWS's signer library builds from the credential
- * chain (the Lambda role's credentials), valid for 15 minutes.
+ * SASL for MSK's IAM access control: each (re)authentication presents a fresh token
+ * (msk-iam-token.ts) signed with the credential chain's credentials (the Lambda role's), valid
+ * for 15 minutes.
  */
 export function mskIamSasl(region: string): SASLOptions {
+  let credentials: AwsCredentialIdentityProvider | undefined;
   return {
     mechanism: 'oauthbearer',
     oauthBearerProvider: async () => {
-      const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
-      const { token } = await generateAuthToken({ region });
-      return { value: token };
+      credentials ??= (await import('@aws-sdk/credential-provider-node')).defaultProvider();
+      return { value: await mskIamToken(region, credentials) };
     },
   };
 }

@@ -1,6 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus, PRODUCE_MAX_BYTES, RECORD_OVERHEAD_BYTES, chunkMessages } from '../../../lib/adapters/kafka/kafka-bus';
+import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
 import { createKafka, mskIamSasl } from '../../../lib/adapters/kafka/kafka-client';
+import { mskIamToken } from '../../../lib/adapters/kafka/msk-iam-token';
 import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord } from '../../../lib/ports/bus';
 import { startMockKafka, type MockKafkaCluster } from '../../support/kafka/mock-cluster';
 import { readMskEvent } from '../../support/kafka/msk-events';
@@ -85,24 +87,43 @@ describe('KafkaBus', () => {
 });
 
 describe('MSK IAM authentication', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    process.env = { ...saved };
+  const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', sessionToken: 'IQoJb3JpZ2luX2VjE+/session=' };
+  const decode = (token: string) => new URL(Buffer.from(token, 'base64url').toString('utf8'));
+
+  it("builds the token AWS's own signer library builds: the same presigned kafka-cluster:Connect request", async () => {
+    const signingDate = new Date('2026-11-30T12:00:00Z');
+    jest.useFakeTimers({ now: signingDate, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const ours = decode(await mskIamToken('eu-west-1', credentials, signingDate));
+      const theirs = decode((await generateAuthTokenFromCredentialsProvider({ region: 'eu-west-1', awsCredentialsProvider: async () => credentials })).token);
+      expect(ours.host).toBe('kafka.eu-west-1.amazonaws.com');
+      expect(ours.searchParams.get('Action')).toBe('kafka-cluster:Connect');
+      expect(ours.searchParams.get('X-Amz-Credential')).toBe('AKIAIOSFODNN7EXAMPLE/20261130/eu-west-1/kafka-cluster/aws4_request');
+      expect(ours.searchParams.get('X-Amz-Security-Token')).toBe(credentials.sessionToken);
+      // Every signed parameter (the signature included) as AWS's library has it; only the User-Agent names its author.
+      const signed = (url: URL) => [...url.searchParams].filter(([key]) => key !== 'User-Agent').sort();
+      expect(signed(ours)).toEqual(signed(theirs));
+      expect(ours.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      expect(`${ours.origin}${ours.pathname}`).toBe(`${theirs.origin}${theirs.pathname}`);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
-  it('presents a SigV4-presigned kafka-cluster:Connect request for the region, signed with the credential chain', async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  it('signs with the credential chain (here the environment), and the token never holds the secret key', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
-    const sasl = mskIamSasl('eu-west-1') as { mechanism: string; oauthBearerProvider: () => Promise<{ value: string }> };
-    expect(sasl.mechanism).toBe('oauthbearer');
-    const { value } = await sasl.oauthBearerProvider();
-    const url = new URL(Buffer.from(value, 'base64url').toString('utf8'));
-    expect(url.host).toBe('kafka.eu-west-1.amazonaws.com');
-    expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
-    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/);
-    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
-    expect(value).not.toContain('wJalrXUtnFEMI');
+    try {
+      const sasl = mskIamSasl('us-east-2') as { mechanism: string; oauthBearerProvider: () => Promise<{ value: string }> };
+      expect(sasl.mechanism).toBe('oauthbearer');
+      const { value } = await sasl.oauthBearerProvider();
+      expect(decode(value).searchParams.get('X-Amz-Credential')).toMatch(/^AKIAIOSFODNN7EXAMPLE\/\d{8}\/us-east-2\/kafka-cluster\/aws4_request$/);
+      expect(value).not.toContain('wJalrXUtnFEMI');
+      expect(Buffer.from(value, 'base64url').toString()).not.toContain('wJalrXUtnFEMI');
+    } finally {
+      process.env = saved;
+    }
   });
 });
