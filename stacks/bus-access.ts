@@ -24,6 +24,11 @@ export function producerPlacement(data: DataStack): Partial<HedgerowFunctionProp
   return data.bus.kind === 'msk' ? vpcPlacement(data) : {};
 }
 
+/** Packages a producer needs beside its bundle: with msk the Kafka client (an external module, see EXTERNAL_MODULES). */
+export function producerModules(data: DataStack): string[] {
+  return data.bus.kind === 'msk' ? ['kafkajs'] : [];
+}
+
 /**
  * The environment of a function that writes `channels`: their stream names, or with msk their topic
  * names plus HEDGEROW_KAFKA_BROKERS (whose presence selects Kafka at run time).

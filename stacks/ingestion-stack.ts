@@ -9,7 +9,7 @@ import { HedgerowFunction, type LogLevel } from './constructs/hedgerow-function'
 import { HttpApiFrontDoor } from './constructs/http-api-front-door';
 import type { KinesisConsumer } from './constructs/kinesis-consumer';
 import type { MskConsumer } from './constructs/msk-consumer';
-import { consumeChannel, grantProduce, producerEnvironment, producerPlacement } from './bus-access';
+import { consumeChannel, grantProduce, producerEnvironment, producerModules, producerPlacement } from './bus-access';
 import type { DataStack } from './data-stack';
 import { connectDatabase, databasePlacement, type DatabaseMode } from './database-access';
 import type { FrontDoor, ProfileSettings } from './profiles';
@@ -76,6 +76,7 @@ export class IngestionStack extends Stack {
     this.capture = new HedgerowFunction(this, 'Capture', {
       name: 'capture',
       description: `Hedgerow capture: PostHog SDK batches → ${busName} events; /s snapshots → ${busName} recordings`,
+      vendored: producerModules(data),
       memorySize: 512,
       logLevel,
       ...producerPlacement(data),
@@ -102,6 +103,7 @@ export class IngestionStack extends Stack {
     this.ingestionConsumer = new HedgerowFunction(this, 'IngestionConsumer', {
       name: 'ingestion-consumer',
       description: 'Hedgerow ingestion: persons, groups and person-on-events properties',
+      vendored: producerModules(data),
       memorySize: settings.ingestionConsumer.memorySize,
       timeout: settings.ingestionConsumer.timeout,
       logLevel,

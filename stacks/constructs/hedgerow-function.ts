@@ -35,6 +35,9 @@ export const EXTERNAL_MODULES = [
   // 1.1 MB of WASM as JavaScript, loaded on the first HogQL query: copied beside the bundle of the
   // functions that query (`vendored`), so it is not part of their bundle nor of their cold start.
   '@posthog/hogql-parser',
+  // The Kafka client (-c bus=msk only; no dependencies of its own): copied beside the functions
+  // that produce to MSK (`vendored`), so the Kinesis deployments' bundles do not carry it.
+  'kafkajs',
 ] as const;
 
 export interface HedgerowFunctionProps {

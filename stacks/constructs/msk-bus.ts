@@ -141,6 +141,7 @@ export class MskBus extends Construct {
     const fn = new HedgerowFunction(this, 'KafkaTopics', {
       name: 'kafka-topics',
       description: 'Hedgerow Kafka topics (custom resource): creates the missing topics on MSK Serverless',
+      vendored: ['kafkajs'],
       memorySize: 256,
       // Connecting (3 s timeout per broker), creating the topics and waiting for their leaders.
       timeout: Duration.minutes(2),

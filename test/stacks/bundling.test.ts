@@ -63,14 +63,22 @@ describe('esbuild bundling', () => {
     for (const name of ['capture', 'flags']) expect(fs.existsSync(path.join(bundles.find((b) => b.name === name)!.dir, 'node_modules'))).toBe(false);
   });
 
-  test('with the msk bus, the data stack\'s kafka-topics function bundles like the others (only that stack is bundled)', () => {
-    const app = createHedgerowApp({ outdir: path.join(outdir, 'msk'), context: { 'aws:cdk:bundling-stacks': ['HedgerowData'] } });
+  test('with the msk bus, kafka-topics bundles like the others, and every function that speaks Kafka carries the client beside its bundle', () => {
+    const stacks = ['HedgerowData', 'HedgerowIngestion'];
+    const app = createHedgerowApp({ outdir: path.join(outdir, 'msk'), context: { 'aws:cdk:bundling-stacks': stacks } });
     buildHedgerowApp(app, { profile: 'lean', bus: 'msk', migrationsVersion: 'test' });
-    const bundles = bundlesOf(app.synth(), ['HedgerowData']);
-    expect(bundles.map((b) => b.name)).toEqual(['kafka-topics']);
-    expectLeanBundle(bundles[0]);
-    // It loads from its folder alone and exports the handler (the MSK IAM signer, and the AWS SDK it needs, load on first connect).
-    const probe = "console.log(typeof require('./index.js').handler)";
-    expect(execFileSync(process.execPath, ['-e', probe], { cwd: bundles[0].dir, encoding: 'utf8' }).trim()).toBe('function');
+    const bundles = bundlesOf(app.synth(), stacks);
+    const topics = bundles.find((b) => b.name === 'kafka-topics')!;
+    expectLeanBundle(topics);
+    // kafka-topics loads from its folder alone (the AWS SDK's credential chain is the runtime's, loaded on first connect).
+    expect(execFileSync(process.execPath, ['-e', "console.log(typeof require('./index.js').handler)"], { cwd: topics.dir, encoding: 'utf8' }).trim()).toBe('function');
+    // Each producer finds the Kafka client in the copy beside its bundle (their cold starts need the stack's environment).
+    const probe = "console.log(require.resolve('kafkajs').startsWith(process.cwd()), typeof require('kafkajs').Kafka)";
+    for (const name of ['kafka-topics', 'capture', 'ingestion-consumer']) {
+      const { dir } = bundles.find((b) => b.name === name)!;
+      expect({ name, vendored: execFileSync(process.execPath, ['-e', probe], { cwd: dir, encoding: 'utf8' }).trim() }).toEqual({ name, vendored: 'true function' });
+    }
+    // The consumers that only read (their mappings' pollers speak Kafka) carry nothing.
+    for (const name of ['clickhouse-loader', 'replay-consumer']) expect(fs.existsSync(path.join(bundles.find((b) => b.name === name)!.dir, 'node_modules'))).toBe(false);
   });
 });
