@@ -15,8 +15,9 @@ export interface KafkaBatchResponse {
  * partitions (`records`, keyed `<topic>-<partition>`); each partition goes to the handler as one
  * Kinesis-shaped batch, in order, as a Kinesis shard's records do: the partition key is the
  * message key, the sequence number the offset. Failures come back as Kafka's partial batch
- * response; a partition whose handler threw fails from its first record, so the other
- * partitions' records are not delivered again.
+ * response, every failed record named (the handlers report each one, and a partition whose
+ * handler threw fails whole), which is right whether Lambda resumes a partition from its lowest
+ * failed offset or retries only the records named; the other partitions are not delivered again.
  */
 export async function handleStreamEvent(event: StreamEvent, handler: BatchHandler, logger: Logger): Promise<KinesisStreamBatchResponse | KafkaBatchResponse> {
   if (!isMskEvent(event)) return handler(event);
@@ -29,7 +30,7 @@ export async function handleStreamEvent(event: StreamEvent, handler: BatchHandle
       for (const { itemIdentifier } of result.batchItemFailures) fail(Number(itemIdentifier));
     } catch (error) {
       logger.error('batch failed', { topicPartition, records: records.length, error: (error as Error).message });
-      fail(records[0].offset);
+      for (const r of records) fail(r.offset);
     }
   }
   return { batchItemFailures: failures };

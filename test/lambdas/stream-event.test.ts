@@ -32,7 +32,7 @@ it('hands each partition to the handler as a Kinesis-shaped batch, in offset ord
   expect(batches[1].Records[0]).toMatchObject({ eventID: 'events-3:41', eventSourceARN: event.eventSourceArn, kinesis: { partitionKey: 'phc_a:u2', approximateArrivalTimestamp: 1_700_000_000.041 } });
 });
 
-it("answers failures with Kafka's partial batch response: topic-partition and offset; a handler that throws fails its partition from the first record", async () => {
+it("answers failures with Kafka's partial batch response: topic-partition and offset; a handler that throws fails its whole partition", async () => {
   const handler: BatchHandler = async (batch) => {
     const texts = batch.Records.map((r) => decodeRecord(r).toString());
     if (texts.includes('explode')) throw new Error('boom');
@@ -47,7 +47,11 @@ it("answers failures with Kafka's partial batch response: topic-partition and of
     mskRecord('events', 2, 91, 'i', 'explode'),
   ]);
   expect(await handleStreamEvent(event, handler, silentLogger)).toEqual({
-    batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'events-0', offset: 11 } }, { itemIdentifier: { 'topic-partition': 'events-2', offset: 90 } }],
+    batchItemFailures: [
+      { itemIdentifier: { 'topic-partition': 'events-0', offset: 11 } },
+      { itemIdentifier: { 'topic-partition': 'events-2', offset: 90 } },
+      { itemIdentifier: { 'topic-partition': 'events-2', offset: 91 } },
+    ],
   });
 });
 
