@@ -39,6 +39,10 @@ export class KafkaPoller {
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
     });
+    // kafkajs restarts the consumer after a retriable error by itself; anything else stops it, so it is logged.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
+      this.options.logger.error('kafka consumer crashed', { consumer: this.name, restart: payload.restart, error: describeError(payload.error) }),
+    );
   }
 
   get name(): string {
