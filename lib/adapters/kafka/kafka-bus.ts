@@ -39,15 +39,17 @@ export class KafkaBus implements EventBus {
     const topic = this.options.topics[stream];
     if (!topic) throw new BusUnavailableError(`No Kafka topic is configured for "${stream}".`);
     const messages = records.map(toMessage);
-    let producer: Producer;
     try {
-      producer = await this.connected();
+      const producer = await this.connected();
       for (const chunk of chunkMessages(messages)) {
         await producer.send({ topic, messages: chunk, acks: -1, compression: CompressionTypes.None });
       }
     } catch (error) {
       this.logger.warn('kafka produce failed', { topic, records: records.length, error: (error as Error).message });
+      // The next put connects afresh; this producer's connections are closed in the background.
+      const failed = this.producer;
       this.producer = undefined;
+      void failed?.then((p) => p.disconnect()).catch(() => undefined);
       throw new BusUnavailableError(`Producing ${records.length} records to ${topic} failed: ${(error as Error).message}`, error);
     }
   }
