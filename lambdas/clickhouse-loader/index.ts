@@ -1,4 +1,4 @@
-/** Kinesis `events_processed` → batched, idempotent inserts into ClickHouse. */
+/** The bus's `events_processed` (Kinesis, or MSK) → batched, idempotent inserts into ClickHouse. */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { createClickHouseLoader } from '../../lib/clickhouse/loader';

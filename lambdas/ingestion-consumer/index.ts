@@ -1,5 +1,5 @@
 /**
- * Kinesis (or MSK) `events` → persons & groups in Aurora → Kinesis `events_processed`; every batch's person,
+ * The bus's `events` (Kinesis, or MSK) → persons & groups in Aurora → `events_processed`; every batch's person,
  * distinct-id and group changes and merges are also projected into DynamoDB, where the flags function reads them.
  */
 import middy from '@middy/core';

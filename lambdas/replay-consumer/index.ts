@@ -1,5 +1,5 @@
 /**
- * Kinesis `recordings` → replay blocks in S3 + block rows in ClickHouse (→ session_replay_events).
+ * The bus's `recordings` (Kinesis, or MSK) → replay blocks in S3 + block rows in ClickHouse (→ session_replay_events).
  * Project settings (opt-in, retention) come from DynamoDB, where the api publishes them, so the
  * consumer needs no VPC and a stream of recordings never keeps Aurora awake.
  */
