@@ -39,17 +39,20 @@ export class KafkaBus implements EventBus {
     const topic = this.options.topics[stream];
     if (!topic) throw new BusUnavailableError(`No Kafka topic is configured for "${stream}".`);
     const messages = records.map(toMessage);
+    const connecting = this.connected();
     try {
-      const producer = await this.connected();
+      const producer = await connecting;
       for (const chunk of chunkMessages(messages)) {
         await producer.send({ topic, messages: chunk, acks: -1, compression: CompressionTypes.None });
       }
     } catch (error) {
       this.logger.warn('kafka produce failed', { topic, records: records.length, error: (error as Error).message });
-      // The next put connects afresh; this producer's connections are closed in the background.
-      const failed = this.producer;
-      this.producer = undefined;
-      void failed?.then((p) => p.disconnect()).catch(() => undefined);
+      // The next put connects afresh and this producer is closed in the background, unless another
+      // put that failed on it has done so already (and a later put may have connected a new one).
+      if (this.producer === connecting) {
+        this.producer = undefined;
+        void connecting.then((p) => p.disconnect()).catch(() => undefined);
+      }
       throw new BusUnavailableError(`Producing ${records.length} records to ${topic} failed: ${(error as Error).message}`, error);
     }
   }

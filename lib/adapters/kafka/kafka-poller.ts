@@ -27,6 +27,8 @@ export class KafkaPoller {
   private readonly lagByPartition = new Map<number, number>();
   /** Wakes retry pauses (a stop only). */
   private readonly stopping = new Waker();
+  /** The `eachBatch` calls under way: a stop waits for them before it disconnects. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: KafkaPollerOptions) {
     this.options = { ...CONSUMER_DEFAULTS, groupId: `hedgerow-${options.name}`, ...options };
@@ -58,6 +60,8 @@ export class KafkaPoller {
     this.stopped = true;
     this.stopping.close();
     await this.running;
+    // kafkajs drops commits once its consumer is stopping: the batches in flight commit first.
+    await Promise.allSettled(this.inFlight);
     await this.consumer.disconnect();
     await this.admin?.disconnect();
   }
@@ -89,7 +93,7 @@ export class KafkaPoller {
       eachBatchAutoResolve: false,
       // Partitions are independent, as Kinesis shards are: each goes at its own pace.
       partitionsConsumedConcurrently: 16,
-      eachBatch: (payload) => this.deliverBatch(payload),
+      eachBatch: (payload) => this.tracked(this.deliverBatch(payload)),
     });
   }
 
@@ -112,6 +116,15 @@ export class KafkaPoller {
       });
       if (isStopped()) return;
       await heartbeat();
+    }
+  }
+
+  private async tracked(delivery: Promise<void>): Promise<void> {
+    this.inFlight.add(delivery);
+    try {
+      await delivery;
+    } finally {
+      this.inFlight.delete(delivery);
     }
   }
 

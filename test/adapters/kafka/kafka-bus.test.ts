@@ -71,6 +71,45 @@ describe('KafkaBus', () => {
     await nowhere.close();
   }, 30_000);
 
+  it('a failed put disconnects only the producer it used, not one a later put has connected since', async () => {
+    // Producers whose sends wait until the test settles them, and which fail once disconnected.
+    const producers: { sends: { settle: (error?: Error) => void }[]; disconnected: boolean }[] = [];
+    const kafkaStub = {
+      producer: () => {
+        const producer = { sends: [] as { settle: (error?: Error) => void }[], disconnected: false };
+        producers.push(producer);
+        return {
+          connect: async () => undefined,
+          disconnect: async () => void (producer.disconnected = true),
+          send: () =>
+            new Promise((resolve, reject) => {
+              if (producer.disconnected) return reject(new Error('disconnected'));
+              producer.sends.push({ settle: (error) => (error ? reject(error) : resolve([])) });
+            }),
+        };
+      },
+    } as unknown as Kafka;
+    const bus = new KafkaBus({ kafka: kafkaStub, topics: { events: 'events' } });
+    const sent = async (producer: number, sends: number) => {
+      while (producers[producer]?.sends.length !== sends) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    const a = bus.put('events', [record('k', 'a')]);
+    const b = bus.put('events', [record('k', 'b')]);
+    await sent(0, 2);
+    producers[0].sends[0].settle(new Error('broker gone'));
+    await expect(a).rejects.toBeInstanceOf(BusUnavailableError);
+    // A put after the failure connects a new producer, while b is still in flight on the old one.
+    const c = bus.put('events', [record('k', 'c')]);
+    await sent(1, 1);
+    producers[0].sends[1].settle(new Error('broker gone'));
+    await expect(b).rejects.toBeInstanceOf(BusUnavailableError);
+    producers[1].sends[0].settle();
+    await expect(c).resolves.toBeUndefined();
+    expect(producers.map((p) => p.disconnected)).toEqual([true, false]);
+    await bus.close();
+  });
+
   it('splits a put into produce requests of at most PRODUCE_MAX_BYTES with their framing, in order', () => {
     const messages = Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(400_000) }));
     const chunks = chunkMessages(messages);

@@ -11,7 +11,7 @@ let cluster: MockKafkaCluster;
 let kafka: Kafka;
 
 beforeAll(async () => {
-  cluster = await startMockKafka({ ordered: 3, poison: 2 });
+  cluster = await startMockKafka({ ordered: 3, poison: 2, stopping: 1 });
   kafka = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING });
 }, 30_000);
 
@@ -93,3 +93,29 @@ it('retries a failing record, then dead-letters it and delivers the rest of its 
   expect(dlq.letters[0]).toMatchObject({ source: 'poison-consumer', reason: 'retries_exhausted', partitionKey: 'same-key', sequenceNumber: '2', attempts: 3 });
   expect(Buffer.from(dlq.letters[0].data, 'base64').toString()).toBe('bad');
 }, 90_000);
+
+it('commits the batch in flight when stopped: a restart does not deliver it again', async () => {
+  await put('stopping', [{ key: 'k', text: 'in-flight' }]);
+  let entered!: () => void;
+  const inHandler = new Promise<void>((resolve) => (entered = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const handler: BatchHandler = async () => {
+    entered();
+    await released;
+    return { batchItemFailures: [] };
+  };
+  const poller = new KafkaPoller({ kafka, topic: 'stopping', name: 'stopping-consumer', stream: 'events', handler, deadLetters: memoryDeadLetters(), logger: silentLogger });
+  poller.start();
+  await inHandler;
+  const stopped = poller.stop();
+  // The handler finishes while the poller is stopping.
+  setTimeout(release, 200);
+  await stopped;
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const [committed] = await admin.fetchOffsets({ groupId: 'hedgerow-stopping-consumer', topics: ['stopping'] });
+  await admin.disconnect();
+  expect(committed.partitions.map((p) => p.offset)).toEqual(['1']);
+}, 30_000);
