@@ -19,6 +19,6 @@ const loader = (async () => {
   return createClickHouseLoader({ store, deadLetters, logger, metrics: new EmfMetrics() });
 })();
 
-export const handler = middy(async (event: StreamEvent) => handleStreamEvent(event, await loader, logger)).use(
+export const handler = middy(async (event: StreamEvent) => handleStreamEvent(event, await loader)).use(
   injectLambdaContext(powertools),
 );

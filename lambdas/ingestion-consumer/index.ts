@@ -36,6 +36,6 @@ const consumer = (async () => {
   });
 })();
 
-export const handler = middy(async (event: StreamEvent) => handleStreamEvent(event, await consumer, logger)).use(
+export const handler = middy(async (event: StreamEvent) => handleStreamEvent(event, await consumer)).use(
   injectLambdaContext(powertools),
 );

@@ -7,7 +7,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { createKafka } from '../../lib/adapters/kafka/kafka-client';
 import { ensureTopics, type TopicSpec } from '../../lib/adapters/kafka/kafka-topics';
-import { busSpec } from '../shared/aws-config';
+import { LambdaConfigError, busSpec } from '../shared/aws-config';
 import { createLambdaLogger } from '../shared/lambda-logger';
 
 const { logger } = createLambdaLogger('kafka-topics');
@@ -17,7 +17,7 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
   if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalId, Data: {} };
   const topics = topicsOf(event.ResourceProperties.Topics);
   const spec = busSpec([]);
-  if (spec.kind !== 'kafka') throw new Error('Invalid configuration: HEDGEROW_KAFKA_BROKERS is required');
+  if (spec.kind !== 'kafka') throw new LambdaConfigError('HEDGEROW_KAFKA_BROKERS');
   const admin = createKafka({ brokers: spec.brokers, iamRegion: spec.iamRegion, clientId: 'hedgerow-kafka-topics' }, logger).admin();
   await admin.connect();
   try {

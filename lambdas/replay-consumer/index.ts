@@ -23,6 +23,6 @@ const consumer = (async () => {
   return createReplayConsumer({ blobs, store, settings: (teamId) => settings.get(teamId), deadLetters, logger, metrics: new EmfMetrics() });
 })();
 
-export const handler = middy(async (event: StreamEvent) => handleStreamEvent(event, await consumer, logger)).use(
+export const handler = middy(async (event: StreamEvent) => handleStreamEvent(event, await consumer)).use(
   injectLambdaContext(powertools),
 );

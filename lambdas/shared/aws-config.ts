@@ -34,10 +34,15 @@ export function busSpec(streams: readonly StreamName[], env: NodeJS.ProcessEnv =
   };
   const names = Object.fromEntries(streams.map((s) => [s, requireEnv(variables[s], env)]));
   const brokers = env.HEDGEROW_KAFKA_BROKERS;
-  if (!brokers) return { kind: 'kinesis', streams: names };
+  if (!brokers) {
+    if (env.HEDGEROW_KAFKA_AUTH) throw new LambdaConfigError('HEDGEROW_KAFKA_AUTH', 'is set but HEDGEROW_KAFKA_BROKERS is not');
+    return { kind: 'kinesis', streams: names };
+  }
+  const list = brokers.split(',').map((b) => b.trim());
+  if (list.some((b) => !/^[^\s:]+:\d+$/.test(b))) throw new LambdaConfigError('HEDGEROW_KAFKA_BROKERS', 'must be host:port, comma-separated');
   const auth = env.HEDGEROW_KAFKA_AUTH ?? 'iam';
   if (auth !== 'iam' && auth !== 'none') throw new LambdaConfigError('HEDGEROW_KAFKA_AUTH', 'must be iam or none');
-  return { kind: 'kafka', topics: names, brokers: brokers.split(','), iamRegion: auth === 'iam' ? requireEnv('AWS_REGION', env) : undefined };
+  return { kind: 'kafka', topics: names, brokers: list, iamRegion: auth === 'iam' ? requireEnv('AWS_REGION', env) : undefined };
 }
 
 export const keyValueSpec = (env: NodeJS.ProcessEnv = process.env): KeyValueSpec => ({ kind: 'dynamodb', table: requireEnv('HEDGEROW_KV_TABLE', env) });

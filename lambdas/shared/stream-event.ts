@@ -1,5 +1,4 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, MSKEvent, MSKRecord } from 'aws-lambda';
-import type { Logger } from '../../lib/observability/logger';
 import type { BatchHandler, StreamBatch, StreamRecord } from '../../lib/ports/bus';
 
 /** What a stream consumer's event-source mapping delivers: Kinesis (the default bus) or MSK (`-c bus=msk`). */
@@ -14,24 +13,20 @@ export interface KafkaBatchResponse {
  * Runs a consumer's handler on a Kinesis or an MSK event. An MSK event holds records of several
  * partitions (`records`, keyed `<topic>-<partition>`); each partition goes to the handler as one
  * Kinesis-shaped batch, in order, as a Kinesis shard's records do: the partition key is the
- * message key, the sequence number the offset. Failures come back as Kafka's partial batch
- * response, every failed record named (the handlers report each one, and a partition whose
- * handler threw fails whole), which is right whether Lambda resumes a partition from its lowest
- * failed offset or retries only the records named; the other partitions are not delivered again.
+ * message key, the sequence number the offset. The failures the handler reports come back as
+ * Kafka's partial batch response, every one named (the handlers report each failed record), which
+ * is right whether Lambda resumes a partition from its lowest failed offset or retries only the
+ * records named. A handler that throws fails the invocation, as on Kinesis: Lambda retries the
+ * batch, splitting it on error, and the partitions already handled are delivered again, which the
+ * idempotent handlers absorb.
  */
-export async function handleStreamEvent(event: StreamEvent, handler: BatchHandler, logger: Logger): Promise<KinesisStreamBatchResponse | KafkaBatchResponse> {
+export async function handleStreamEvent(event: StreamEvent, handler: BatchHandler): Promise<KinesisStreamBatchResponse | KafkaBatchResponse> {
   if (!isMskEvent(event)) return handler(event);
   const failures: KafkaBatchResponse['batchItemFailures'] = [];
   for (const [topicPartition, records] of Object.entries(event.records)) {
     if (records.length === 0) continue;
-    const fail = (offset: number) => failures.push({ itemIdentifier: { 'topic-partition': topicPartition, offset } });
-    try {
-      const result = await handler(kafkaBatch(topicPartition, records, event.eventSourceArn));
-      for (const { itemIdentifier } of result.batchItemFailures) fail(Number(itemIdentifier));
-    } catch (error) {
-      logger.error('batch failed', { topicPartition, records: records.length, error: (error as Error).message });
-      for (const r of records) fail(r.offset);
-    }
+    const result = await handler(kafkaBatch(topicPartition, records, event.eventSourceArn));
+    for (const { itemIdentifier } of result.batchItemFailures) failures.push({ itemIdentifier: { 'topic-partition': topicPartition, offset: Number(itemIdentifier) } });
   }
   return { batchItemFailures: failures };
 }

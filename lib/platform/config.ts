@@ -145,7 +145,7 @@ function kafkaConfig(env: NodeJS.ProcessEnv): KafkaConfig | undefined {
   return {
     brokers,
     topics: streamNames(KAFKA_TOPICS, env, TOPIC_NAME, 249),
-    iamRegion: boolean('KAFKA_MSK_IAM', env.KAFKA_MSK_IAM, false) ? awsRegion(env) : undefined,
+    iamRegion: boolean('KAFKA_MSK_IAM', env.KAFKA_MSK_IAM, false) ? mskRegion(env) : undefined,
   };
 }
 
@@ -167,6 +167,13 @@ function streamNames(
     names[stream] = name;
   }
   return names;
+}
+
+/** MSK's tokens are signed for the cluster's region: a wrong default would fail every connection with an unclear SASL error. */
+function mskRegion(env: NodeJS.ProcessEnv): string {
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (!region) throw new ConfigError('AWS_REGION', 'is required with KAFKA_MSK_IAM (the cluster\'s region)');
+  return region;
 }
 
 function awsRegion(env: NodeJS.ProcessEnv): string {

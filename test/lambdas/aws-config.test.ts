@@ -9,7 +9,7 @@ describe('busSpec', () => {
   });
 
   it("opens MSK topics with IAM authentication in the function's region when HEDGEROW_KAFKA_BROKERS is set", () => {
-    const env = { ...streams, HEDGEROW_KAFKA_BROKERS: 'b-1.msk:9098,b-2.msk:9098', AWS_REGION: 'eu-west-1' };
+    const env = { ...streams, HEDGEROW_KAFKA_BROKERS: 'b-1.msk:9098, b-2.msk:9098', AWS_REGION: 'eu-west-1' };
     expect(busSpec(['events'], env)).toEqual({ kind: 'kafka', topics: { events: 'hedgerow-events' }, brokers: ['b-1.msk:9098', 'b-2.msk:9098'], iamRegion: 'eu-west-1' });
     expect(busSpec(['events'], { ...env, HEDGEROW_KAFKA_AUTH: 'none' })).toMatchObject({ kind: 'kafka', iamRegion: undefined });
   });
@@ -18,5 +18,7 @@ describe('busSpec', () => {
     expect(() => busSpec(['events_processed'], streams)).toThrow(/HEDGEROW_STREAM_EVENTS_PROCESSED is required/);
     expect(() => busSpec(['events'], { ...streams, HEDGEROW_KAFKA_BROKERS: 'b:9098' })).toThrow(/AWS_REGION is required/);
     expect(() => busSpec(['events'], { ...streams, HEDGEROW_KAFKA_BROKERS: 'b:9098', HEDGEROW_KAFKA_AUTH: 'scram' })).toThrow(LambdaConfigError);
+    expect(() => busSpec(['events'], { ...streams, HEDGEROW_KAFKA_BROKERS: 'b-1:9098,', AWS_REGION: 'eu-west-1' })).toThrow(/HEDGEROW_KAFKA_BROKERS must be host:port/);
+    expect(() => busSpec(['events'], { ...streams, HEDGEROW_KAFKA_AUTH: 'none' })).toThrow(/HEDGEROW_KAFKA_AUTH is set but HEDGEROW_KAFKA_BROKERS is not/);
   });
 });

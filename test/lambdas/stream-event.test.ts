@@ -1,5 +1,4 @@
 import type { MSKRecord } from 'aws-lambda';
-import { silentLogger } from '../../lib/observability/logger';
 import { decodeRecord, type BatchHandler, type StreamBatch } from '../../lib/ports/bus';
 import { handleStreamEvent } from '../../lambdas/shared/stream-event';
 import { mskEvent } from '../support/lambda-events';
@@ -22,7 +21,7 @@ it('hands each partition to the handler as a Kinesis-shaped batch, in offset ord
     mskRecord('events', 0, 8, 'phc_a:u1', 'second'),
     mskRecord('events', 3, 41, 'phc_a:u2', 'other'),
   ]);
-  expect(await handleStreamEvent(event, handler, silentLogger)).toEqual({ batchItemFailures: [] });
+  expect(await handleStreamEvent(event, handler)).toEqual({ batchItemFailures: [] });
 
   expect(batches).toHaveLength(2);
   expect(batches[0].Records.map((r) => [r.eventID, r.kinesis.partitionKey, r.kinesis.sequenceNumber, decodeRecord(r).toString()])).toEqual([
@@ -32,31 +31,28 @@ it('hands each partition to the handler as a Kinesis-shaped batch, in offset ord
   expect(batches[1].Records[0]).toMatchObject({ eventID: 'events-3:41', eventSourceARN: event.eventSourceArn, kinesis: { partitionKey: 'phc_a:u2', approximateArrivalTimestamp: 1_700_000_000.041 } });
 });
 
-it("answers failures with Kafka's partial batch response: topic-partition and offset; a handler that throws fails its whole partition", async () => {
+it("answers failures with Kafka's partial batch response: topic-partition and offset; a handler that throws fails the invocation", async () => {
   const handler: BatchHandler = async (batch) => {
     const texts = batch.Records.map((r) => decodeRecord(r).toString());
     if (texts.includes('explode')) throw new Error('boom');
-    const bad = batch.Records.find((r) => decodeRecord(r).toString() === 'bad');
-    return { batchItemFailures: bad ? [{ itemIdentifier: bad.kinesis.sequenceNumber }] : [] };
+    return { batchItemFailures: batch.Records.filter((r) => decodeRecord(r).toString() === 'bad').map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })) };
   };
   const event = mskEvent([
     mskRecord('events', 0, 10, 'k', 'ok'),
     mskRecord('events', 0, 11, 'k', 'bad'),
+    mskRecord('events', 0, 12, 'k', 'bad'),
     mskRecord('events', 1, 5, 'j', 'ok'),
-    mskRecord('events', 2, 90, 'i', 'fine'),
-    mskRecord('events', 2, 91, 'i', 'explode'),
   ]);
-  expect(await handleStreamEvent(event, handler, silentLogger)).toEqual({
-    batchItemFailures: [
-      { itemIdentifier: { 'topic-partition': 'events-0', offset: 11 } },
-      { itemIdentifier: { 'topic-partition': 'events-2', offset: 90 } },
-      { itemIdentifier: { 'topic-partition': 'events-2', offset: 91 } },
-    ],
+  expect(await handleStreamEvent(event, handler)).toEqual({
+    batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'events-0', offset: 11 } }, { itemIdentifier: { 'topic-partition': 'events-0', offset: 12 } }],
   });
+  // As on Kinesis: Lambda retries the whole batch (and splits it, to find the record that throws).
+  const throwing = mskEvent([mskRecord('events', 1, 5, 'j', 'ok'), mskRecord('events', 2, 91, 'i', 'explode')]);
+  await expect(handleStreamEvent(throwing, handler)).rejects.toThrow('boom');
 });
 
 it('passes a Kinesis event through unchanged', async () => {
   const event = { Records: [{ eventSource: 'aws:kinesis', eventID: 'shardId-0:1', kinesis: { data: b64('x'), partitionKey: 'k', sequenceNumber: '1', approximateArrivalTimestamp: 1 } }] };
   const handler: BatchHandler = async (batch) => ({ batchItemFailures: [{ itemIdentifier: batch.Records[0].kinesis.sequenceNumber }] });
-  expect(await handleStreamEvent(event as never, handler, silentLogger)).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }] });
+  expect(await handleStreamEvent(event as never, handler)).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }] });
 });

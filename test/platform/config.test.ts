@@ -68,6 +68,7 @@ describe('local configuration', () => {
     [[], { KAFKA_TOPIC_EVENTS: 'events' }, /KAFKA_TOPIC_EVENTS is set but KAFKA_BROKERS is not/],
     [[], { KAFKA_BROKERS: 'a:1', KAFKA_TOPIC_RECORDINGS: 'hedgerow-events' }, /KAFKA_TOPIC_RECORDINGS must differ from KAFKA_TOPIC_EVENTS/],
     [[], { KAFKA_BROKERS: 'a:1', KAFKA_MSK_IAM: 'sometimes' }, /KAFKA_MSK_IAM must be true or false/],
+    [[], { KAFKA_BROKERS: 'b-1.msk:9098', KAFKA_MSK_IAM: 'true' }, /AWS_REGION is required with KAFKA_MSK_IAM/],
   ])('refuses %j %j loudly, naming the variable', (argv, env, message) => {
     expect(() => loadLocalConfig(argv as string[], env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => loadLocalConfig(argv as string[], env as NodeJS.ProcessEnv)).toThrow(message as RegExp);

@@ -63,7 +63,7 @@ it('captures an event through Kafka into the events API', async () => {
 
   const health = (await (await fetch(`${platform.url}/_health`)).json()) as { consumers: Record<string, Record<string, number>> };
   expect(Object.keys(health.consumers).sort()).toEqual(['clickhouse-loader', 'ingestion-consumer', 'replay-consumer']);
-  expect(health.consumers['ingestion-consumer']).toMatchObject({ lag_records: 0 });
+  expect(health.consumers['ingestion-consumer']).toMatchObject({ running: 1, lag_records: 0 });
 
   // The ingestion consumer's group committed the partition that carried the event past it.
   const admin = kafka.admin();

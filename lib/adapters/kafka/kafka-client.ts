@@ -22,6 +22,8 @@ export function createKafka(connection: KafkaConnection, logger: Logger = silent
     clientId: connection.clientId ?? 'hedgerow',
     brokers: [...connection.brokers],
     connectionTimeout: 3000,
+    // As the Kinesis client's: a hung broker fails a request in 10 s (kafkajs: 30 s), then the retry policy decides.
+    requestTimeout: 10_000,
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => logKafkaEntry(logger, entry),
   };

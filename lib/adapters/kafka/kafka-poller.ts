@@ -1,6 +1,10 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { CONSUMER_DEFAULTS, deliverRecords, describeError, splitByBytes, type ConsumerOptions, type DeliverableRecord } from '../batch-delivery';
+import { backoffDelay } from '../aws/backoff';
 import { Waker } from '../waker';
+
+/** The shortest wait of a fetch on an idle topic: a window of 0 would poll the broker in a loop. */
+const MIN_FETCH_WAIT_MS = 100;
 
 export interface KafkaPollerOptions extends ConsumerOptions {
   readonly kafka: Kafka;
@@ -22,6 +26,8 @@ export class KafkaPoller {
   private readonly consumer: Consumer;
   private admin?: Admin;
   private stopped = false;
+  /** Set once the consumer runs in its group; unset by a crash kafkajs does not recover from. */
+  private isRunning = false;
   private running?: Promise<void>;
   /** Records behind the partition's high watermark after its last batch. */
   private readonly lagByPartition = new Map<number, number>();
@@ -34,17 +40,28 @@ export class KafkaPoller {
     this.options = { ...CONSUMER_DEFAULTS, groupId: `hedgerow-${options.name}`, ...options };
     this.consumer = options.kafka.consumer({
       groupId: this.options.groupId,
-      // kafkajs waits at least 1 ms per fetch; the window is how long a fetch waits for data.
-      maxWaitTimeInMs: Math.max(1, this.options.maxBatchingWindowMs),
+      // How long a fetch waits for data when there is none (the broker answers as soon as there is):
+      // the batching window, but never a busy loop of fetches on an idle topic.
+      maxWaitTimeInMs: Math.max(MIN_FETCH_WAIT_MS, this.options.maxBatchingWindowMs),
       minBytes: 1,
       maxBytes: this.options.maxBatchBytes,
+      // kafkajs heartbeats only when told to: after each acknowledged batch, between chunks and in
+      // retry pauses, so a member stays in its group while a batch is retried.
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
+      allowAutoTopicCreation: false,
+      // Few retries inside kafkajs: keepRunning retries joining for as long as it takes, and a stop
+      // does not wait out a long series of them.
+      retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
     });
-    // kafkajs restarts the consumer after a retriable error by itself; anything else stops it, so it is logged.
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
-      this.options.logger.error('kafka consumer crashed', { consumer: this.name, restart: payload.restart, error: describeError(payload.error) }),
-    );
+    // kafkajs restarts the consumer after a retriable error by itself; after any other it stops, and so is run again.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.options.logger.error('kafka consumer crashed', { consumer: this.name, restart: payload.restart, error: describeError(payload.error) });
+      if (!payload.restart && !this.stopped) {
+        this.isRunning = false;
+        this.running = this.keepRunning();
+      }
+    });
   }
 
   get name(): string {
@@ -52,7 +69,7 @@ export class KafkaPoller {
   }
 
   start(): void {
-    this.running = this.run().catch((error) => this.options.logger.error('kafka consumer failed to start', { consumer: this.name, error: describeError(error) }));
+    this.running = this.keepRunning();
   }
 
   /** Finishes the batches in flight (each committed as it completes) and leaves the group. */
@@ -62,12 +79,16 @@ export class KafkaPoller {
     await this.running;
     // kafkajs drops commits once its consumer is stopping: the batches in flight commit first.
     await Promise.allSettled(this.inFlight);
-    await this.consumer.disconnect();
-    await this.admin?.disconnect();
+    try {
+      await this.consumer.disconnect();
+    } finally {
+      await this.admin?.disconnect();
+    }
   }
 
-  health(): { lag_records: number; partitions: number } {
-    return { lag_records: [...this.lagByPartition.values()].reduce((a, b) => a + b, 0), partitions: this.lagByPartition.size };
+  /** `running` 0 while the consumer is not (yet, or any more) a member of its group: nothing is consumed then. */
+  health(): { running: number; lag_records: number; partitions: number } {
+    return { running: this.isRunning ? 1 : 0, lag_records: [...this.lagByPartition.values()].reduce((a, b) => a + b, 0), partitions: this.lagByPartition.size };
   }
 
   /** Resolves once the group has committed every partition up to its end as it was at the call. */
@@ -81,6 +102,22 @@ export class KafkaPoller {
       if (ends.every((end) => BigInt(end.high) <= BigInt(end.low) || (at.get(end.partition) ?? -1n) >= BigInt(end.high))) return;
       if (Date.now() > deadline) throw new Error(`${this.name}: not drained after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Joins the group and runs, retrying with backoff until it does or the poller stops (Kafka may not be up yet). */
+  private async keepRunning(): Promise<void> {
+    for (let failures = 0; !this.stopped; ) {
+      try {
+        await this.run();
+        this.isRunning = true;
+        return;
+      } catch (error) {
+        failures++;
+        this.options.logger.warn('kafka consumer could not start; retrying', { consumer: this.name, failures, error: describeError(error) });
+        await this.consumer.disconnect().catch(() => undefined);
+        await this.stopping.wait(backoffDelay(failures, { baseDelayMs: 200, maxDelayMs: 5000 }));
+      }
     }
   }
 
@@ -109,10 +146,14 @@ export class KafkaPoller {
           resolveOffset(record.sequenceNumber);
           const next = (BigInt(record.sequenceNumber) + 1n).toString();
           await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+          await heartbeat();
           this.lagByPartition.set(partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))));
         },
         isStopped,
-        pause: (ms) => this.stopping.wait(ms),
+        pause: async (ms) => {
+          await this.stopping.wait(ms);
+          await heartbeat();
+        },
       });
       if (isStopped()) return;
       await heartbeat();

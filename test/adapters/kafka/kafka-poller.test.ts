@@ -119,3 +119,14 @@ it('commits the batch in flight when stopped: a restart does not deliver it agai
   await admin.disconnect();
   expect(committed.partitions.map((p) => p.offset)).toEqual(['1']);
 }, 30_000);
+
+it('keeps trying to join while no broker answers, reports it is not running, and still stops promptly', async () => {
+  const nowhere = new Kafka({ brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, connectionTimeout: 500 });
+  const poller = new KafkaPoller({ kafka: nowhere, topic: 'ordered', name: 'nowhere', stream: 'events', handler: async () => ({ batchItemFailures: [] }), deadLetters: memoryDeadLetters(), logger: silentLogger });
+  poller.start();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  expect(poller.health()).toMatchObject({ running: 0 });
+  const stoppingAt = Date.now();
+  await poller.stop();
+  expect(Date.now() - stoppingAt).toBeLessThan(10_000);
+}, 30_000);

@@ -14,8 +14,8 @@ export async function readMskEvent(kafka: Kafka, topic: string): Promise<MSKEven
     const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      void consumer.run({
+    await new Promise<void>((resolve, reject) => {
+      consumer.run({
         eachMessage: async ({ partition, message }) => {
           records.push({
             topic,
@@ -29,7 +29,7 @@ export async function readMskEvent(kafka: Kafka, topic: string): Promise<MSKEven
           });
           if (records.length >= total) resolve();
         },
-      });
+      }).catch(reject);
     });
     await consumer.disconnect();
   }
