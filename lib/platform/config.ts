@@ -43,7 +43,7 @@ export interface KinesisConfig {
 export interface KafkaConfig {
   /** Bootstrap servers, `host:port` each (KAFKA_BROKERS, comma-separated). */
   readonly brokers: readonly string[];
-  /** Topic per logical stream (KAFKA_TOPIC_*); the topics must exist, or the cluster create them. */
+  /** Topic per logical stream (KAFKA_TOPIC_*); the topics must exist (the platform neither creates them nor asks the cluster to). */
   readonly topics: Readonly<Record<StreamName, string>>;
   /** MSK's IAM authentication over TLS, signed for AWS_REGION (KAFKA_MSK_IAM, default false: plaintext). */
   readonly iamRegion?: string;
