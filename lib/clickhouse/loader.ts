@@ -75,13 +75,15 @@ export function createClickHouseLoader(deps: LoaderDeps): BatchHandler {
       warnings.push(...parsed.warnings);
     }
 
-    const fresh = await withoutStoredEvents(deps.store, [...events.values()], recovering);
-    recovering = fresh.length < events.size;
-    await insert('events', fresh.map((e) => e.row));
+    // Persons, distinct ids and groups go in before the events: an event that can be read has its
+    // person and groups to be read with it (a reader between the inserts saw events without them).
     await insert('person', persons);
     await insert('person_distinct_id2', distinctIds.map((d) => d.row));
     await insert('person_distinct_id_overrides', distinctIds.filter((d) => d.version > 0).map((d) => d.row));
     await insert('groups', groups);
+    const fresh = await withoutStoredEvents(deps.store, [...events.values()], recovering);
+    recovering = fresh.length < events.size;
+    await insert('events', fresh.map((e) => e.row));
     await insert('ingestion_warnings', warnings);
     deps.metrics.increment('loader_events_inserted', {}, fresh.length);
     if (fresh.length < events.size) deps.metrics.increment('loader_events_deduplicated', {}, events.size - fresh.length);

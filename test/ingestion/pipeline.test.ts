@@ -34,14 +34,14 @@ const record = (distinctId: string, events: Partial<CapturedEvent>[], over: Part
 const consumed: number[] = [];
 
 /** Runs the ingestion consumer on a batch, then the loader on what it produced. */
-async function run(batch: StreamBatch) {
+async function run(batch: StreamBatch, loader: BatchHandler = load) {
   const result = await ingest(batch);
   const produced = log.shardsOf('events_processed').flatMap((s, i) => {
     const records = s.read(consumed[i] ?? 0, 100_000, 1 << 30);
     consumed[i] = s.endOffset;
     return records;
   });
-  await load(kinesisBatchOf(...produced.map((r) => r.data.toString())));
+  await loader(kinesisBatchOf(...produced.map((r) => r.data.toString())));
   return result;
 }
 
@@ -135,6 +135,20 @@ describe('ingestion consumer → events_processed → ClickHouse loader', () => 
     const properties = JSON.parse(row.properties) as Record<string, unknown>;
     expect(properties).toMatchObject({ kept: 'yes', $process_person_profile: false });
     for (const key of ['$elements_chain', '$set', '$set_once', '$unset']) expect(properties).not.toHaveProperty(key);
+  });
+
+  it('inserts persons, distinct ids and groups before the events, so a readable event has its person', async () => {
+    const tables: string[] = [];
+    const recording = Object.create(store) as AnalyticsStore;
+    recording.insertJsonLines = (table, body) => {
+      tables.push(table);
+      return store.insertJsonLines(table, body);
+    };
+    const loadRecorded = createClickHouseLoader({ store: recording, deadLetters, logger: silentLogger, metrics });
+    await run(kinesisBatchOf(record('order-1', [{ event: 'ordered', properties: { $groups: { company: 'order-co' } } }])), loadRecorded);
+    expect(tables.indexOf('person')).toBeGreaterThanOrEqual(0);
+    expect(tables.indexOf('person')).toBeLessThan(tables.indexOf('events'));
+    expect(tables.indexOf('person_distinct_id2')).toBeLessThan(tables.indexOf('events'));
   });
 
   it('does not duplicate rows when a batch is delivered twice', async () => {
