@@ -74,6 +74,19 @@ export class RecordTooLargeError extends RangeError {
   }
 }
 
+/** A record's size as a bus counts it: its data and its partition key. */
+export function recordSize(data: Uint8Array, partitionKey: string): number {
+  return data.byteLength + Buffer.byteLength(partitionKey);
+}
+
+/** Throws RecordTooLargeError for the `index`-th record of a put if it is over MAX_RECORD_BYTES. */
+export function checkRecordSize(record: BusRecord, index: number): void {
+  const size = recordSize(record.data, record.partitionKey);
+  if (size > MAX_RECORD_BYTES) {
+    throw new RecordTooLargeError(`Record ${index} is ${size} bytes with its partition key; the bus accepts at most ${MAX_RECORD_BYTES}.`, index);
+  }
+}
+
 /**
  * The local log hands records over with their bytes attached under this symbol and computes the
  * base64 `data` only if something reads it; Kinesis events only have `data`.

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { silentLogger, type Logger } from '../../observability/logger';
-import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord, type EventBus, type StreamName } from '../../ports/bus';
+import { BusUnavailableError, RecordTooLargeError, checkRecordSize, recordSize, type BusRecord, type EventBus, type StreamName } from '../../ports/bus';
 import { splitBySize } from '../split-by-size';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff';
 
@@ -117,20 +117,13 @@ function toEntry(record: BusRecord, index: number): PutRecordsRequestEntry {
   if (keyLength === 0 || keyLength > MAX_PARTITION_KEY_LENGTH) {
     throw new RecordTooLargeError(`Record ${index}: the partition key must have 1 to ${MAX_PARTITION_KEY_LENGTH} characters, not ${keyLength}.`, index);
   }
-  const size = entrySize(record.data, record.partitionKey);
-  if (size > MAX_RECORD_BYTES) {
-    throw new RecordTooLargeError(`Record ${index} is ${size} bytes with its partition key; the bus accepts at most ${MAX_RECORD_BYTES}.`, index);
-  }
+  checkRecordSize(record, index);
   return { PartitionKey: record.partitionKey, Data: record.data };
-}
-
-function entrySize(data: Uint8Array, partitionKey: string): number {
-  return data.byteLength + Buffer.byteLength(partitionKey);
 }
 
 /** Splits entries, in order, into PutRecords-sized chunks. */
 export function chunkEntries(entries: readonly PutRecordsRequestEntry[]): PutRecordsRequestEntry[][] {
-  return splitBySize(entries, (e) => entrySize(e.Data!, e.PartitionKey!), PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS);
+  return splitBySize(entries, (e) => recordSize(e.Data!, e.PartitionKey!), PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS);
 }
 
 function countCodes(results: readonly PutRecordsResultEntry[]): Record<string, number> {

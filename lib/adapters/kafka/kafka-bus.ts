@@ -1,7 +1,7 @@
 import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
 import { silentLogger, type Logger } from '../../observability/logger';
 import { splitBySize } from '../split-by-size';
-import { BusUnavailableError, MAX_RECORD_BYTES, RecordTooLargeError, type BusRecord, type EventBus, type StreamName } from '../../ports/bus';
+import { BusUnavailableError, RecordTooLargeError, checkRecordSize, recordSize, type BusRecord, type EventBus, type StreamName } from '../../ports/bus';
 
 /**
  * Bytes of records per produce request, their framing included: each partition's record batch
@@ -78,14 +78,11 @@ export class KafkaBus implements EventBus {
 
 function toMessage(record: BusRecord, index: number): Message {
   if (record.partitionKey.length === 0) throw new RecordTooLargeError(`Record ${index}: the partition key is empty.`, index);
-  const size = record.data.byteLength + Buffer.byteLength(record.partitionKey);
-  if (size > MAX_RECORD_BYTES) {
-    throw new RecordTooLargeError(`Record ${index} is ${size} bytes with its partition key; the bus accepts at most ${MAX_RECORD_BYTES}.`, index);
-  }
+  checkRecordSize(record, index);
   return { key: record.partitionKey, value: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength) };
 }
 
 /** Splits messages, in order, into produce requests of at most PRODUCE_MAX_BYTES with their framing (a bigger message goes alone). */
 export function chunkMessages(messages: readonly Message[]): Message[][] {
-  return splitBySize(messages, (m) => (m.value as Buffer).byteLength + Buffer.byteLength(m.key as string) + RECORD_OVERHEAD_BYTES, PRODUCE_MAX_BYTES);
+  return splitBySize(messages, (m) => recordSize(m.value as Buffer, m.key as string) + RECORD_OVERHEAD_BYTES, PRODUCE_MAX_BYTES);
 }
