@@ -1,3 +1,4 @@
+import { parseBrokers } from '../../lib/adapters/kafka/brokers';
 import type { StreamName } from '../../lib/ports/bus';
 import type { AnalyticsSpec, BlobSpec, BusSpec, DatabaseSpec, KeyValueSpec } from '../../lib/platform/ports';
 
@@ -38,8 +39,8 @@ export function busSpec(streams: readonly StreamName[], env: NodeJS.ProcessEnv =
     if (env.HEDGEROW_KAFKA_AUTH) throw new LambdaConfigError('HEDGEROW_KAFKA_AUTH', 'is set but HEDGEROW_KAFKA_BROKERS is not');
     return { kind: 'kinesis', streams: names };
   }
-  const list = brokers.split(',').map((b) => b.trim());
-  if (list.some((b) => !/^[^\s:]+:\d+$/.test(b))) throw new LambdaConfigError('HEDGEROW_KAFKA_BROKERS', 'must be host:port, comma-separated');
+  const { brokers: list, bad } = parseBrokers(brokers);
+  if (bad !== undefined) throw new LambdaConfigError('HEDGEROW_KAFKA_BROKERS', 'must be host:port, comma-separated');
   const auth = env.HEDGEROW_KAFKA_AUTH ?? 'iam';
   if (auth !== 'iam' && auth !== 'none') throw new LambdaConfigError('HEDGEROW_KAFKA_AUTH', 'must be iam or none');
   return { kind: 'kafka', topics: names, brokers: list, iamRegion: auth === 'iam' ? requireEnv('AWS_REGION', env) : undefined };

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { LogLevel } from '../observability/logger';
+import { parseBrokers } from '../adapters/kafka/brokers';
 import type { StreamName } from '../ports/bus';
 
 /** Configuration of the local platform, read once at start from flags and the environment. */
@@ -65,7 +66,6 @@ const KAFKA_TOPICS: Readonly<Record<StreamName, readonly [variable: string, fall
 /** Kinesis stream names: 1 to 128 of these characters; Kafka topic names: 1 to 249. */
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 const TOPIC_NAME = /^[a-zA-Z0-9_.-]{1,249}$/;
-const BROKER = /^[^\s:,]+:\d{1,5}$/;
 
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
@@ -139,8 +139,7 @@ function kafkaConfig(env: NodeJS.ProcessEnv): KafkaConfig | undefined {
     return undefined;
   }
   if (env.KINESIS_ENDPOINT) throw new ConfigError('KAFKA_BROKERS', 'and KINESIS_ENDPOINT choose two different buses: set one');
-  const brokers = raw.split(',').map((b) => b.trim());
-  const bad = brokers.find((b) => !BROKER.test(b));
+  const { brokers, bad } = parseBrokers(raw);
   if (bad !== undefined) throw new ConfigError('KAFKA_BROKERS', `must be host:port, comma-separated (got "${bad}")`);
   return {
     brokers,
