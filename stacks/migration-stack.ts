@@ -1,9 +1,7 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as cr from 'aws-cdk-lib/custom-resources';
+import { CustomResource, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { PERSONS_PROJECTION_FORMAT } from '../lib/flags/projection-keys';
+import { functionProvider } from './constructs/function-provider';
 import { HedgerowFunction, type LogLevel } from './constructs/hedgerow-function';
 import type { DataStack } from './data-stack';
 import { connectDatabase } from './database-access';
@@ -47,25 +45,10 @@ export class MigrationStack extends Stack {
     // Reads too: the persons backfill writes only what is absent or older, and keeps a per-team marker.
     data.kvTable.grantReadWriteData(this.migrate);
 
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.migrate.function,
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
-        retention: logs.RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
-    });
-    Validations.of(provider).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'The custom-resource Provider framework function (aws-cdk-lib internals) uses the basic execution role for its own logs.',
-    });
+    const provider = functionProvider(this, 'Provider', this.migrate);
     Validations.of(provider).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'The Provider framework function is owned by aws-cdk-lib, which picks its runtime.',
-    });
-    const migrateId = Stack.of(this).getLogicalId(this.migrate.function.node.defaultChild as lambda.CfnFunction);
-    Validations.of(provider).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${migrateId}.Arn>:*]`,
-      reason: 'The Provider framework may invoke any version of the migrate function (the ARN with a version suffix); that is the one function it fronts.',
     });
     const version = props.migrationsVersion ?? migrationsHash(PROJECT_ROOT);
     this.migrations = new CustomResource(this, 'Migrations', {

@@ -1,13 +1,13 @@
 import { CustomResource, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { BUS_CHANNELS, KAFKA_TOPICS, type BusChannel } from '../profiles';
+import { functionProvider } from './function-provider';
 import { HedgerowFunction } from './hedgerow-function';
 
 /** The brokers' port for SASL/IAM over TLS, the only listener this cluster has. */
@@ -137,7 +137,6 @@ export class MskBus extends Construct {
    * cluster ARN is an Update, so a replaced cluster gets its topics too; Delete leaves them.
    */
   private createTopicsResource(props: MskBusProps): CustomResource {
-    const stack = Stack.of(this);
     const fn = new HedgerowFunction(this, 'KafkaTopics', {
       name: 'kafka-topics',
       description: 'Hedgerow Kafka topics (custom resource): creates the missing topics on MSK Serverless',
@@ -152,19 +151,7 @@ export class MskBus extends Construct {
     });
     this.grantCreateTopics(fn);
 
-    const provider = new cr.Provider(this, 'TopicsProvider', {
-      onEventHandler: fn.function,
-      logGroup: new logs.LogGroup(this, 'TopicsProviderLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-    });
-    Validations.of(provider).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'The custom-resource Provider framework function (aws-cdk-lib internals) uses the basic execution role for its own logs.',
-    });
-    const fnId = stack.getLogicalId(fn.function.node.defaultChild as lambda.CfnFunction);
-    Validations.of(provider).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${fnId}.Arn>:*]`,
-      reason: 'The Provider framework may invoke any version of the kafka-topics function (the ARN with a version suffix); that is the one function it fronts.',
-    });
+    const provider = functionProvider(this, 'TopicsProvider', fn);
 
     const resource = new CustomResource(this, 'Topics', {
       serviceToken: provider.serviceToken,
