@@ -8,7 +8,7 @@ import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { type LambdaEnvironment } from '../support/lambda-environment';
 import { albEvent, httpApiEvent } from '../support/lambda-events';
 import { invoke } from '../support/lambda-invoke';
-import { startLambdaTest, stopLambdaTest } from '../support/lambda-project';
+import { importSpineHandlers, startLambdaTest, stopLambdaTest, type SpineHandlers } from '../support/lambda-project';
 
 /**
  * The real Lambda handler modules, invoked with the events AWS delivers, over local
@@ -17,16 +17,9 @@ import { startLambdaTest, stopLambdaTest } from '../support/lambda-project';
  * ClickHouse loader → chDB → api. Each step is fed what the step before it really wrote, so
  * the tests run in file order and build on each other.
  */
-type Handlers = {
-  capture: typeof import('../../lambdas/capture');
-  consumer: typeof import('../../lambdas/ingestion-consumer');
-  loader: typeof import('../../lambdas/clickhouse-loader');
-  api: typeof import('../../lambdas/api');
-};
-
 let aws: LambdaEnvironment;
 let store: AnalyticsStore;
-let lambdas: Handlers;
+let lambdas: SpineHandlers;
 let team: Team;
 let personalApiKey: string;
 
@@ -38,12 +31,7 @@ beforeAll(async () => {
 
   // A cold start: the environment is in place before a handler module is loaded.
   Object.assign(process.env, aws.env);
-  lambdas = {
-    capture: await import('../../lambdas/capture'),
-    consumer: await import('../../lambdas/ingestion-consumer'),
-    loader: await import('../../lambdas/clickhouse-loader'),
-    api: await import('../../lambdas/api'),
-  };
+  lambdas = await importSpineHandlers();
 }, 60_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import type { AnalyticsStore } from '../../lib/ports/analytics-store';
 import { type LambdaEnvironment } from '../support/lambda-environment';
 import { httpApiEvent } from '../support/lambda-events';
 import { invoke } from '../support/lambda-invoke';
-import { apiCaller, startLambdaTest, stopLambdaTest } from '../support/lambda-project';
+import { apiCaller, importSpineHandlers, startLambdaTest, stopLambdaTest, type SpineHandlers } from '../support/lambda-project';
 import { startMockKafka, type MockKafkaCluster } from '../support/kafka/mock-cluster';
 import { readMskEvent } from '../support/kafka/msk-events';
 
@@ -14,20 +14,13 @@ import { readMskEvent } from '../support/kafka/msk-events';
  * producing to Kafka topics (a Kafka cluster over TCP: librdkafka's mock cluster, without MSK's
  * IAM authentication), the consumers fed the MSK events an event-source mapping delivers.
  */
-type Handlers = {
-  capture: typeof import('../../lambdas/capture');
-  consumer: typeof import('../../lambdas/ingestion-consumer');
-  loader: typeof import('../../lambdas/clickhouse-loader');
-  api: typeof import('../../lambdas/api');
-};
-
 const TOPICS = { events: 'msk-events', events_processed: 'msk-events-processed', recordings: 'msk-recordings' };
 
 let cluster: MockKafkaCluster;
 let kafka: Kafka;
 let aws: LambdaEnvironment;
 let store: AnalyticsStore;
-let lambdas: Handlers;
+let lambdas: SpineHandlers;
 let team: Team;
 let personalApiKey: string;
 
@@ -42,12 +35,7 @@ beforeAll(async () => {
     HEDGEROW_STREAM_EVENTS_PROCESSED: TOPICS.events_processed,
     HEDGEROW_STREAM_RECORDINGS: TOPICS.recordings,
   });
-  lambdas = {
-    capture: await import('../../lambdas/capture'),
-    consumer: await import('../../lambdas/ingestion-consumer'),
-    loader: await import('../../lambdas/clickhouse-loader'),
-    api: await import('../../lambdas/api'),
-  };
+  lambdas = await importSpineHandlers();
 }, 60_000);
 
 afterAll(async () => {

@@ -37,6 +37,24 @@ export async function startLambdaTest(label: string, projectName: string): Promi
   return { aws, store, project: await createLambdaProject(aws, projectName) };
 }
 
+/** The handler modules of the ingestion spine: capture, ingestion consumer, loader and api. */
+export interface SpineHandlers {
+  readonly capture: typeof import('../../lambdas/capture');
+  readonly consumer: typeof import('../../lambdas/ingestion-consumer');
+  readonly loader: typeof import('../../lambdas/clickhouse-loader');
+  readonly api: typeof import('../../lambdas/api');
+}
+
+/** Loads the spine's handler modules: a cold start, so the test sets their environment first. */
+export async function importSpineHandlers(): Promise<SpineHandlers> {
+  return {
+    capture: await import('../../lambdas/capture'),
+    consumer: await import('../../lambdas/ingestion-consumer'),
+    loader: await import('../../lambdas/clickhouse-loader'),
+    api: await import('../../lambdas/api'),
+  };
+}
+
 type ApiHandler = typeof import('../../lambdas/api').handler;
 
 /** Calls the api Lambda's handler (read when called, as tests import it after setting the environment) with the key. */
